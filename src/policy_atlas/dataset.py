@@ -1,0 +1,384 @@
+"""Curated dataset files (YAML) -> entities and statements, with validation that names file and line.
+
+A dataset is a folder: `sources.yaml` and one folder per kind of entity holding
+YAML files. See docs/dataset.md for the format.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from . import gazetteer as gaz
+from .model import FuzzyDate, ModelError, RANKS, Schema, Statement, coerce_value, load_schema
+from .sourcetext import open_source, shared_dir
+
+ID_RE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9._-]*$")
+LINE_KEY = "__line__"
+STATEMENT_KEYS = {"p", "v", "lang", "q", "fn", "loc", "from", "to", "rank", "note", "src", "s", LINE_KEY}
+REFNIS_SOURCE = "statbel-refnis-2019"
+TOPO_SOURCE = "shared-topojson-2019"
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("policy_atlas").joinpath("datasets/belgium")))
+
+
+@dataclass
+class Problem:
+    origin: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}"
+
+
+@dataclass
+class Entity:
+    id: str
+    type: str
+    labels: dict[str, str]
+    origin: str
+
+
+@dataclass
+class Dataset:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    sources: dict[str, dict] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rejected: set[str] = field(default_factory=set)  # declared ids whose declaration failed
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def error(self, origin: str, message: str) -> None:
+        problem = Problem(origin, message)
+        if not self.problems or str(self.problems[-1]) != str(problem):
+            self.problems.append(problem)
+
+
+class DatasetError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+
+def read_yaml(path: Path, ds: Dataset) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        ds.error(f"{path}{line}", f"broken YAML: {exc.problem or exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        ds.error(str(path), f"cannot read: {exc}")
+    return None
+
+
+def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) -> Dataset:
+    """Read and validate a dataset folder. Problems are collected in `Dataset.problems`."""
+    root = Path(path) if path else default_path()
+    ds = Dataset()
+    schema = load_schema()
+    if not root.is_dir():
+        ds.error(str(root), "dataset folder not found")
+        return ds
+    _load_sources(root, ds)
+    _add_gazetteer(ds)
+    files = sorted(p for p in root.glob("*/*.yaml"))
+    raw_records: list[tuple[Path, dict]] = []
+    for f in files:
+        doc = read_yaml(f, ds)
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            ds.error(str(f), "a dataset file is a mapping with `entities:` and/or `facts:`")
+            continue
+        raw_records.append((f, doc))
+        for rec in doc.get("entities") or []:
+            _declare_entity(schema, f, rec, ds)
+        if progress:
+            progress(f)
+    for f, doc in raw_records:
+        defaults = {"src": doc.get("source", "far-2019"), "lang": doc.get("lang", "nl")}
+        for rec in doc.get("entities") or []:
+            if isinstance(rec, dict) and isinstance(rec.get("id"), str):
+                for st in rec.get("statements") or []:
+                    _add_statement(schema, f, rec["id"], st, defaults, ds)
+        for st in doc.get("facts") or []:
+            subject = st.get("s") if isinstance(st, dict) else None
+            if not isinstance(subject, str):
+                ds.error(_origin(f, st), "a fact needs `s:` (the subject entity id)")
+                continue
+            _add_statement(schema, f, subject, st, defaults, ds)
+    _check_statements(schema, ds, check_quotes)
+    return ds
+
+
+def _origin(path: Path, rec: Any) -> str:
+    line = rec.get(LINE_KEY) if isinstance(rec, dict) else None
+    return f"{path}:{line}" if line else str(path)
+
+
+def _load_sources(root: Path, ds: Dataset) -> None:
+    doc = read_yaml(root / "sources.yaml", ds) or {}
+    for rec in doc.get("sources") or []:
+        sid = rec.get("id")
+        if not sid or sid in ds.sources:
+            ds.error(_origin(root / "sources.yaml", rec), f"source needs a unique id, got {sid!r}")
+            continue
+        ds.sources[sid] = {k: v for k, v in rec.items() if k != LINE_KEY}
+
+
+def _add_gazetteer(ds: Dataset) -> None:
+    """Municipalities, arrondissements and provinces come from the gazetteer, cited to REFNIS."""
+    g = gaz.load()
+    for nis, unit in g.units.items():
+        etype = "Province" if unit["kind"] == "province" else "Arrondissement"
+        eid = f"{'prov' if etype == 'Province' else 'arr'}/{nis}"
+        ds.entities[eid] = Entity(eid, etype, {"nl": unit["name_nl"], "fr": unit["name_fr"]}, "gazetteer")
+        ref = dict(source=REFNIS_SOURCE, locator=f"code {nis}", origin="gazetteer")
+        ds.statements += [Statement(eid, "nis_code", nis, "text", **ref)]
+        if etype == "Arrondissement" and gaz.province_of(nis):
+            ds.statements.append(Statement(eid, "province", f"prov/{gaz.province_of(nis)}", "entity", **ref))
+    for m in g:
+        labels = {"nl": m.name_nl, "fr": m.name_fr, **({"de": m.name_de} if m.name_de else {})}
+        ds.entities[m.entity_id] = Entity(m.entity_id, "Municipality", labels, "gazetteer")
+        ref = dict(source=REFNIS_SOURCE, locator=f"code {m.nis}", origin="gazetteer")
+        ds.statements += [Statement(m.entity_id, "name", n, "text", lang=lang, **ref) for lang, n in labels.items()]
+        ds.statements += [
+            Statement(m.entity_id, "nis_code", m.nis, "text", **ref),
+            Statement(m.entity_id, "arrondissement", f"arr/{m.arrondissement}", "entity", **ref),
+            Statement(m.entity_id, "language_regime", m.language_regime, "enum", **ref),
+        ]
+        if m.population is not None:
+            ds.statements.append(Statement(m.entity_id, "population", str(m.population), "integer",
+                                           source=TOPO_SOURCE, locator=f"nis {m.nis}", origin="gazetteer"))
+
+
+def _declare_entity(schema: Schema, path: Path, rec: Any, ds: Dataset) -> None:
+    origin = _origin(path, rec)
+    if not isinstance(rec, dict):
+        ds.error(origin, "an entity is a mapping with id, type, labels and statements")
+        return
+    eid, etype = rec.get("id"), rec.get("type")
+    if not isinstance(eid, str) or not ID_RE.match(eid):
+        ds.error(origin, f"entity id {eid!r} must look like 'kind/slug' (lower case, digits, . _ -)")
+        return
+    ds.rejected.add(eid)
+    if eid in ds.entities:
+        ds.error(origin, f"entity id {eid!r} is already declared at {ds.entities[eid].origin}")
+        return
+    try:
+        schema.get_type(str(etype))
+    except ModelError as exc:
+        ds.error(origin, f"{eid}: {exc}")
+        return
+    labels = {k: v for k, v in (rec.get("labels") or {}).items() if k != LINE_KEY}
+    bad = [k for k in labels if k not in schema.languages]
+    if bad or not labels:
+        hint = " (an unquoted comma splits a label in a {...} mapping: quote the label)" if bad else ""
+        ds.error(origin, f"{eid}: labels need at least one of {schema.languages}; unknown: {bad}{hint}")
+        return
+    for key in set(rec) - {"id", "type", "labels", "statements", LINE_KEY}:
+        ds.error(origin, f"{eid}: unknown entity field {key!r}")
+    ds.entities[eid] = Entity(eid, etype, {k: str(v) for k, v in labels.items()}, origin)
+    ds.rejected.discard(eid)
+    for lang, text in labels.items():
+        ds.statements.append(Statement(eid, "name", str(text), "text", lang=lang, source="editorial",
+                                       locator="label", origin=origin))
+
+
+def _add_statement(schema: Schema, path: Path, subject: str, st: Any, defaults: dict, ds: Dataset) -> None:
+    origin = _origin(path, st)
+    if not isinstance(st, dict) or "p" not in st:
+        ds.error(origin, f"{subject}: a statement is a mapping with at least p (property)")
+        return
+    unknown = set(st) - STATEMENT_KEYS
+    if unknown:
+        ds.error(origin, f"{subject}: unknown statement field(s) {sorted(unknown)}")
+        return
+    entity = ds.entities.get(subject)
+    if entity is None:
+        if subject not in ds.rejected:
+            ds.error(origin, f"unknown subject entity {subject!r}")
+        return
+    prop = str(st["p"])
+    try:
+        spec = schema.get_property(entity.type, prop)
+    except ModelError as exc:
+        ds.error(origin, f"{subject}: {exc}")
+        return
+    raw_values = st.get("v", st.get("q") if spec.type == "text" else None)
+    values = raw_values if isinstance(raw_values, list) else [raw_values]
+    try:
+        valid_from = FuzzyDate.parse(st["from"]) if st.get("from") is not None else None
+        valid_to = FuzzyDate.parse(st["to"]) if st.get("to") is not None else None
+    except ModelError as exc:
+        ds.error(origin, f"{subject}.{prop}: {exc}")
+        return
+    if valid_from and valid_to and valid_from.first_day() > valid_to.last_day():
+        ds.error(origin, f"{subject}.{prop}: valid_from {valid_from} is after valid_to {valid_to}")
+        return
+    rank = st.get("rank", "normal")
+    if rank not in RANKS:
+        ds.error(origin, f"{subject}.{prop}: rank must be one of {RANKS}, not {rank!r}")
+        return
+    locator = f"fn {st['fn']}" if st.get("fn") is not None else st.get("loc")
+    for raw in values:
+        try:
+            value = coerce_value(spec, raw)
+        except ModelError as exc:
+            ds.error(origin, f"{subject}: {exc}")
+            continue
+        ds.statements.append(Statement(
+            subject=subject, prop=prop, value=value, value_type=spec.type,
+            lang=str(st.get("lang", defaults["lang"])) if spec.type == "text" else None,
+            valid_from=valid_from, valid_to=valid_to, source=str(st.get("src", defaults["src"])),
+            locator=str(locator) if locator is not None else None,
+            quote=_quote(st.get("q")),
+            rank=rank, note=st.get("note"), origin=origin))
+
+
+QUOTE_GAP = " […] "
+
+
+def _quote(raw: Any) -> str | None:
+    """A quote is a string, or a list of fragments of one passage interrupted by a page break or footnote."""
+    if not raw:
+        return None
+    return QUOTE_GAP.join(str(q).strip() for q in raw) if isinstance(raw, list) else str(raw).strip()
+
+
+def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
+    texts = {}
+    for sid, src in ds.sources.items():
+        if src.get("path"):
+            texts[sid] = open_source(str(shared_dir() / src["path"]))
+            if texts[sid] is None:
+                ds.warnings.append(f"source {sid}: text {src['path']} not found; its quotes were not checked")
+    located: list[Statement] = []
+    for st in ds.statements:
+        origin = st.origin or st.subject
+        if st.origin == "gazetteer":
+            located.append(st)
+            continue
+        if st.source not in ds.sources and st.source != "editorial":
+            ds.error(origin, f"{st.subject}.{st.prop}: unknown source {st.source!r}")
+            continue
+        if st.value_type == "entity":
+            _check_reference(schema, ds, st, origin)
+        if st.lang and st.lang not in schema.languages:
+            ds.error(origin, f"{st.subject}.{st.prop}: unknown language {st.lang!r}")
+        source = ds.sources.get(st.source, {})
+        text = texts.get(st.source)
+        line = None
+        if source.get("path"):
+            if not st.quote:
+                ds.error(origin, f"{st.subject}.{st.prop}: a statement from {st.source} needs a verbatim quote (q:)")
+                continue
+            if check_quotes and text is not None:
+                lines = [text.find(fragment) for fragment in st.quote.split(QUOTE_GAP)]
+                line = None if None in lines else lines[0]
+                if line is None:
+                    ds.error(origin, f"{st.subject}.{st.prop}: quote not found word for word in "
+                                     f"{source['path']}: {st.quote[:80]!r}")
+                    continue
+        if st.locator and st.locator.startswith("fn "):
+            n = st.locator[3:]
+            if not n.isdigit() or not 1 <= int(n) <= int(source.get("footnotes", 10**6)):
+                ds.error(origin, f"{st.subject}.{st.prop}: footnote {n} does not exist in {st.source}")
+                continue
+        if st.locator is None:
+            if line is None and st.source != "editorial" and not source.get("url"):
+                ds.error(origin, f"{st.subject}.{st.prop}: needs a locator (fn:, loc:) or a quote in a held text")
+                continue
+            locator = f"line {line}" if line else ("editorial" if st.source == "editorial" else None)
+            st = _with(st, locator=locator)
+        elif line and not st.locator.startswith("line"):
+            st = _with(st, note=st.note, locator=f"{st.locator}; line {line}")
+        located.append(st)
+    ds.statements = located
+
+
+def _with(st: Statement, **changes) -> Statement:
+    data = {k: getattr(st, k) for k in Statement.__dataclass_fields__}
+    data.update(changes)
+    return Statement(**data)
+
+
+def _check_reference(schema: Schema, ds: Dataset, st: Statement, origin: str) -> None:
+    target = ds.entities.get(st.value)
+    if target is None:
+        what = "municipality" if st.value.startswith("mun/") else "entity"
+        hint = ""
+        if st.value.startswith("mun/"):
+            hint = "; " + (", ".join(gaz.load().suggest(st.value[4:].lstrip("?"))) or "no close name")
+        ds.error(origin, f"{st.subject}.{st.prop}: unknown {what} {st.value!r}{hint}")
+        return
+    subject_type = ds.entities[st.subject].type
+    spec = schema.get_property(subject_type, st.prop)
+    if spec.range and not any(schema.types[target.type].is_a(r) for r in spec.range):
+        ds.error(origin, f"{st.subject}.{st.prop}: {st.value} is a {target.type}, "
+                         f"expected {' or '.join(spec.range)}")
+
+
+def iter_jsonl(ds: Dataset) -> Iterator[str]:
+    """The dataset as JSON Lines: one object per entity (see docs/export.md)."""
+    by_subject: dict[str, list[Statement]] = {}
+    for st in ds.statements:
+        by_subject.setdefault(st.subject, []).append(st)
+    for eid in sorted(ds.entities):
+        e = ds.entities[eid]
+        yield json.dumps({"id": e.id, "type": e.type, "labels": e.labels,
+                          "statements": [statement_json(s) for s in by_subject.get(eid, [])]},
+                         ensure_ascii=False, sort_keys=True)
+
+
+def statement_json(st: Statement) -> dict:
+    out: dict[str, Any] = {"id": st.id, "property": st.prop}
+    out["object" if st.value_type == "entity" else "value"] = st.value
+    out.update({"value_type": st.value_type, "lang": st.lang,
+                "valid_from": str(st.valid_from) if st.valid_from else None,
+                "valid_to": str(st.valid_to) if st.valid_to else None,
+                "source": st.source, "locator": st.locator, "quote": st.quote, "rank": st.rank, "note": st.note})
+    return out
+
+
+def from_jsonl(lines: Iterator[str], template: Dataset) -> Dataset:
+    """Rebuild a dataset from its JSON Lines export (sources come from `template`)."""
+    ds = Dataset(sources=template.sources)
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            ds.entities[obj["id"]] = Entity(obj["id"], obj["type"], obj["labels"], f"jsonl:{n}")
+            for s in obj["statements"]:
+                ds.statements.append(Statement(
+                    subject=obj["id"], prop=s["property"], value=s.get("object", s.get("value")),
+                    value_type=s["value_type"], lang=s["lang"],
+                    valid_from=FuzzyDate.parse(s["valid_from"]) if s["valid_from"] else None,
+                    valid_to=FuzzyDate.parse(s["valid_to"]) if s["valid_to"] else None,
+                    source=s["source"], locator=s["locator"], quote=s["quote"], rank=s["rank"],
+                    note=s["note"], origin=f"jsonl:{n}"))
+        except (KeyError, ValueError, TypeError) as exc:
+            ds.error(f"jsonl:{n}", f"bad export line: {exc}")
+    return ds

@@ -1,0 +1,202 @@
+"""The declared data model (read from schema/model.yaml) and the statement type."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+RANKS = ("preferred", "normal", "deprecated")
+VALUE_TYPES = ("entity", "text", "date", "integer", "amount", "url", "enum")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class ModelError(ValueError):
+    """A value or statement that does not fit the declared model."""
+
+
+@dataclass(frozen=True, order=True)
+class FuzzyDate:
+    """A date known to the year, the month or the day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: Any) -> FuzzyDate:
+        if isinstance(text, dt.date):
+            return cls(text.year, text.month, text.day)
+        match = _DATE_RE.match(str(text).strip())
+        if not match:
+            raise ModelError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            dt.date(year, month or 1, day or 1)
+        except ValueError as exc:
+            raise ModelError(f"impossible date {text!r}: {exc}") from None
+        return cls(year, month, day)
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        month = self.month or 12
+        return dt.date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
+
+    def __str__(self) -> str:
+        parts = [f"{self.year:04d}"] + [f"{p:02d}" for p in (self.month, self.day) if p]
+        return "-".join(parts)
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    name: str
+    type: str
+    labels: dict[str, str]
+    range: tuple[str, ...] = ()
+    reverse: dict[str, str] = field(default_factory=dict)
+    choices: tuple[str, ...] = ()
+    relation: bool = False
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    name: str
+    labels: dict[str, str]
+    abstract: bool
+    ancestors: tuple[str, ...]
+    properties: dict[str, PropertySpec]
+
+    def is_a(self, other: str) -> bool:
+        return other == self.name or other in self.ancestors
+
+
+class Schema:
+    """The entity types and properties declared in a schema file."""
+
+    def __init__(self, raw: dict):
+        self.languages: list[str] = raw["languages"]
+        self._raw_types: dict = raw["types"]
+        self.types: dict[str, TypeSpec] = {name: self._resolve(name) for name in self._raw_types}
+
+    def _resolve(self, name: str) -> TypeSpec:
+        ancestors: list[str] = []
+        parent = self._raw_types[name].get("parent")
+        while parent:
+            ancestors.append(parent)
+            parent = self._raw_types[parent].get("parent")
+        props: dict[str, PropertySpec] = {}
+        for type_name in [*reversed(ancestors), name]:
+            for pname, p in (self._raw_types[type_name].get("properties") or {}).items():
+                if p["type"] not in VALUE_TYPES:
+                    raise ModelError(f"schema: {type_name}.{pname} has unknown value type {p['type']!r}")
+                props[pname] = PropertySpec(
+                    name=pname, type=p["type"], labels=p["labels"], range=tuple(p.get("range", ())),
+                    reverse=p.get("reverse", {}), choices=tuple(p.get("choices", ())),
+                    relation=bool(p.get("relation")))
+        spec = self._raw_types[name]
+        return TypeSpec(name, spec["labels"], bool(spec.get("abstract")), tuple(ancestors), props)
+
+    def concrete_types(self) -> list[str]:
+        return [n for n, t in self.types.items() if not t.abstract]
+
+    def get_type(self, name: str) -> TypeSpec:
+        if name not in self.types or self.types[name].abstract:
+            raise ModelError(f"unknown entity type {name!r} (known: {', '.join(self.concrete_types())})")
+        return self.types[name]
+
+    def get_property(self, type_name: str, prop: str) -> PropertySpec:
+        spec = self.get_type(type_name)
+        if prop not in spec.properties:
+            raise ModelError(f"type {type_name} has no property {prop!r} "
+                             f"(has: {', '.join(sorted(spec.properties))})")
+        return spec.properties[prop]
+
+    def relation_properties(self) -> dict[str, PropertySpec]:
+        return {p.name: p for t in self.types.values() for p in t.properties.values() if p.relation}
+
+    def property_labels(self, prop: str) -> dict[str, str]:
+        for t in self.types.values():
+            if prop in t.properties:
+                return t.properties[prop].labels
+        return {lang: prop for lang in self.languages}
+
+    def reverse_labels(self, prop: str) -> dict[str, str]:
+        for t in self.types.values():
+            if prop in t.properties and t.properties[prop].reverse:
+                return t.properties[prop].reverse
+        return {lang: prop for lang in self.languages}
+
+
+@cache
+def load_schema() -> Schema:
+    text = resources.files("policy_atlas").joinpath("schema/model.yaml").read_text("utf-8")
+    return Schema(yaml.safe_load(text))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sourced value: subject, property, value, validity, source, locator, quote, rank."""
+
+    subject: str
+    prop: str
+    value: str
+    value_type: str
+    lang: str | None = None
+    valid_from: FuzzyDate | None = None
+    valid_to: FuzzyDate | None = None
+    source: str = ""
+    locator: str | None = None
+    quote: str | None = None
+    rank: str = "normal"
+    note: str | None = None
+    origin: str | None = None  # "file:line" of the curated record; not part of identity
+
+    @property
+    def id(self) -> str:
+        key = [self.subject, self.prop, self.value, self.lang, str(self.valid_from or ""),
+               str(self.valid_to or ""), self.source, self.locator, self.quote, self.rank, self.note]
+        return hashlib.sha1(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    @property
+    def is_reference(self) -> bool:
+        return self.value_type == "entity"
+
+    def holds_on(self, day: dt.date) -> bool:
+        if self.rank == "deprecated":
+            return False
+        if self.valid_from and day < self.valid_from.first_day():
+            return False
+        return not (self.valid_to and day > self.valid_to.last_day())
+
+
+def coerce_value(spec: PropertySpec, raw: Any) -> str:
+    """Check a raw value against its property's type and return its canonical text form."""
+    if raw is None or raw == "":
+        raise ModelError(f"property {spec.name!r} needs a value")
+    if spec.type == "integer" or spec.type == "amount":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ModelError(f"property {spec.name!r} takes a number, not {raw!r}")
+        if spec.type == "integer" and int(raw) != raw:
+            raise ModelError(f"property {spec.name!r} takes a whole number, not {raw!r}")
+        return str(int(raw)) if spec.type == "integer" else f"{float(raw):.2f}"
+    if spec.type == "date":
+        return str(FuzzyDate.parse(raw))
+    text = str(raw)
+    if spec.type == "enum" and text not in spec.choices:
+        raise ModelError(f"property {spec.name!r} takes one of {', '.join(spec.choices)}, not {text!r}")
+    if spec.type == "url" and not re.match(r"^https?://\S+$", text):
+        raise ModelError(f"property {spec.name!r} takes an http(s) URL, not {text!r}")
+    return text
