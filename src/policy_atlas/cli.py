@@ -1,0 +1,189 @@
+"""The `policy-atlas` command: thin wrappers around the parts, each a query plus a printer."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import dataset as dataset_mod
+from . import export as export_mod
+from . import gazetteer as gaz
+from . import store
+from .queries import Atlas, profile as profile_query
+
+app = typer.Typer(help="Policy Atlas: Belgium's multi-level approach to radicalisation, visible and checkable.",
+                  no_args_is_help=True, add_completion=False)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+DB_OPTION = typer.Option(None, "--db", help="Database URL or SQLite path (default: ATLAS_DATABASE_URL or var/atlas.sqlite).")
+DATA_OPTION = typer.Option(None, "--dataset", help="Dataset folder (default: the bundled Belgian dataset).")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False, disable=not err.is_terminal and not _force_bar())
+
+
+def _force_bar() -> bool:
+    import os
+    return bool(os.environ.get("ATLAS_PROGRESS"))
+
+
+def _load(path: Optional[Path]) -> dataset_mod.Dataset:
+    root = path or dataset_mod.default_path()
+    files = sorted(root.glob("*/*.yaml")) if root.is_dir() else []
+    with _progress() as bar:
+        task = bar.add_task("reading dataset", total=len(files) or None)
+        ds = dataset_mod.load(root, progress=lambda _f: bar.advance(task))
+    for warning in ds.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    return ds
+
+
+@app.command()
+def validate(dataset: Optional[Path] = DATA_OPTION) -> None:
+    """Check schema, references, NIS codes, dates, sources and every quote against its source text."""
+    ds = _load(dataset)
+    for problem in ds.problems:
+        err.print(f"[red]error:[/] {problem}", highlight=False, markup=False)
+    if ds.problems:
+        err.print(f"{len(ds.problems)} error(s)")
+        raise typer.Exit(1)
+    out.print(f"ok: {len(ds.entities)} entities, {len(ds.statements)} statements, {len(ds.sources)} sources")
+
+
+@app.command()
+def build(dataset: Optional[Path] = DATA_OPTION, db: Optional[str] = DB_OPTION) -> None:
+    """Validate the dataset and write it into the database in one transaction (history is kept)."""
+    ds = _load(dataset)
+    if ds.problems:
+        for problem in ds.problems:
+            err.print(f"error: {problem}", highlight=False, markup=False)
+        err.print("build refused: the database was not touched")
+        raise typer.Exit(1)
+    engine = store.connect(db)
+    with _progress() as bar:
+        task = bar.add_task("writing statements", total=len(ds.statements))
+        result = store.build(ds, engine, label=str(dataset or "bundled:belgium"),
+                             progress=lambda n: bar.advance(task, n))
+        bar.update(task, completed=len(ds.statements))
+    out.print(f"build {result['build']}: {result['statements']} current statements, "
+              f"{result['added']} added, {result['retracted']} retracted -> {engine.url.render_as_string()}")
+
+
+@app.command()
+def resolve(name: str) -> None:
+    """Resolve a municipality name (any language, exonyms, any case or accents) to its NIS code."""
+    try:
+        m = gaz.load().resolve(name)
+    except gaz.UnknownPlace as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        print(json.dumps({"error": "unknown municipality", "name": name, "suggestions": exc.suggestions},
+                         ensure_ascii=False))
+        raise typer.Exit(1)
+    print(json.dumps({**m.as_dict(), "official_names": _official(m)}, ensure_ascii=False, indent=2))
+
+
+def _official(m: gaz.Municipality) -> list[str]:
+    return {"N": [m.name_nl], "F": [m.name_fr], "D": [m.name_de or m.name_nl]}.get(m.language_regime[0], []) \
+        if m.region != "brussels" else [m.name_nl, m.name_fr]
+
+
+def _atlas(db: Optional[str]) -> Atlas:
+    try:
+        return Atlas.from_snapshot(store.snapshot(store.connect(db)))
+    except LookupError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2)
+    except Exception as exc:  # the database file is missing tables, locked, or not a database
+        err.print(f"cannot read the atlas database: {exc}. Run `policy-atlas build` first.")
+        raise typer.Exit(2)
+
+
+@app.command()
+def profile(nis_or_name: str, as_of: str = typer.Option(dt.date.today().isoformat(), "--as-of", help="YYYY-MM-DD"),
+            format: str = typer.Option("text", "--format", help="text or json"),
+            lang: str = typer.Option("nl", "--lang", help="nl, fr, de or en"), db: Optional[str] = DB_OPTION) -> None:
+    """Everything that applied to a municipality on a date, with why and on what source."""
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        err.print(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}")
+        raise typer.Exit(2)
+    try:
+        mun = gaz.load().resolve(nis_or_name)
+    except gaz.UnknownPlace as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1)
+    result = profile_query(_atlas(db), mun, day, lang)
+    if format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    _print_profile(result)
+
+
+def _print_profile(p: dict) -> None:
+    m = p["municipality"]
+    out.print(f"[bold]{m['label']}[/] (NIS {m['nis']}, {m['region']}, {', '.join(m['communities'])}) on {p['as_of']}")
+    out.print("Competent governments: " + "; ".join(f"{g['label']} ({g['why']})" for g in p["governments"]))
+    sections = [("Helplines", "helplines"), ("Contact points", "contacts"), ("Subsidies received", "subsidies_received"),
+                ("Other subsidies of competent governments (recipients not named)", "subsidies_open"), ("Takes part in", "bodies_taking_part"),
+                ("Services", "services"), ("Trainings", "trainings"), ("Tools", "tools"), ("Plans", "plans"),
+                ("Bodies", "bodies"), ("Rules", "rules")]
+    for title, key in sections:
+        if not p[key]:
+            continue
+        out.print(f"\n[bold]{title}[/]")
+        for item in p[key]:
+            period = f" [{item.get('valid_from') or item.get('start') or '?'}..{item.get('valid_to') or item.get('end') or ''}]"
+            cite = item.get("cites") or {}
+            out.print(f"  - {item['label']}{period} ({item['why']}; {cite.get('source')} {cite.get('locator') or ''})",
+                      highlight=False, markup=False)
+    livcr = p["livcr"]
+    out.print(f"\n[bold]LIVC-R[/]: {livcr['status']}")
+    for f in livcr["area_figures"]:
+        out.print(f"  {f['label']}: {f['count']} of {f['total']} (as of {f['as_of'] or 'unknown'})", markup=False)
+
+
+@app.command()
+def export(format: str = typer.Option("jsonl", "--format", help="jsonl or csv"),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", help="File (default: standard output)"),
+           db: Optional[str] = DB_OPTION) -> None:
+    """Export the whole atlas (see docs/export.md for the formats)."""
+    atlas = _atlas(db)
+    if format not in ("jsonl", "csv"):
+        err.print(f"--format must be jsonl or csv, not {format!r}")
+        raise typer.Exit(2)
+    chunks = export_mod.jsonl(atlas) if format == "jsonl" else export_mod.csv_rows(atlas)
+    sep = "\n" if format == "jsonl" else ""
+    fh = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for chunk in chunks:
+            fh.write(chunk + sep)
+    finally:
+        if output:
+            fh.close()
+    if output:
+        err.print(f"wrote {output}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, db: Optional[str] = DB_OPTION) -> None:
+    """Start the web atlas (HTML and JSON API)."""
+    import os
+
+    import uvicorn
+    if db:
+        os.environ["ATLAS_DATABASE_URL"] = store.database_url(db)
+    uvicorn.run("policy_atlas.web.app:create_app", factory=True, host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,231 @@
+"""Questions asked of the current atlas: labels, relations, as-of views, municipality profiles.
+
+Plain data out; no web, no printing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from . import gazetteer as gaz
+from .model import FuzzyDate, Statement, load_schema
+from .store import Snapshot
+
+INSTRUMENT_TYPES = ("Plan", "LegalAct", "Subsidy", "Service", "Helpline", "Training", "Tool", "Programme")
+PROFILE_SECTIONS = {"Helpline": "helplines", "Service": "services", "Training": "trainings", "Tool": "tools",
+                    "Programme": "services", "Plan": "plans", "LegalAct": "rules", "Subsidy": "subsidies_open",
+                    "Body": "bodies", "Agency": "contacts"}
+REGION_COMPETENCE = {"flanders": "region-flanders", "wallonia": "region-wallonia", "brussels": "region-brussels"}
+COMMUNITY_COMPETENCE = {"flemish": "community-flemish", "french": "community-french", "german": "community-german"}
+
+
+@dataclass
+class Atlas:
+    types: dict[str, str]
+    statements: list[Statement]
+    sources: dict[str, dict]
+    build: dict
+
+    @classmethod
+    def from_snapshot(cls, snap: Snapshot) -> Atlas:
+        atlas = cls(snap.entities, snap.statements, snap.sources, snap.build)
+        atlas._index()
+        return atlas
+
+    def _index(self) -> None:
+        self.by_subject: dict[str, list[Statement]] = defaultdict(list)
+        self.by_object: dict[str, list[Statement]] = defaultdict(list)
+        for st in self.statements:
+            self.by_subject[st.subject].append(st)
+            if st.value_type == "entity":
+                self.by_object[st.value].append(st)
+
+    def label(self, eid: str, lang: str = "nl") -> str:
+        names = self.labels(eid)
+        if eid.startswith("mun/") and eid[4:] in gaz.load().municipalities:
+            return gaz.load().get(eid).name(lang)
+        for candidate in (lang, "nl", "fr", "en", "de"):
+            if candidate in names:
+                return names[candidate]
+        return eid
+
+    def labels(self, eid: str) -> dict[str, str]:
+        return {s.lang: s.value for s in self.by_subject.get(eid, ()) if s.prop == "name" and s.rank != "deprecated"}
+
+    def values(self, eid: str, prop: str, day: dt.date | None = None) -> list[Statement]:
+        out = [s for s in self.by_subject.get(eid, ()) if s.prop == prop]
+        if day:
+            out = [s for s in out if s.holds_on(day)]
+        else:
+            out = [s for s in out if s.rank != "deprecated"]
+        return sorted(out, key=lambda s: (s.rank != "preferred", s.valid_from or ""))
+
+    def first(self, eid: str, prop: str, day: dt.date | None = None) -> str | None:
+        found = self.values(eid, prop, day)
+        return found[0].value if found else None
+
+    def entities_of(self, *types: str) -> list[str]:
+        schema = load_schema()
+        return sorted(e for e, t in self.types.items() if any(schema.types[t].is_a(x) for x in types))
+
+    def active_on(self, eid: str, day: dt.date) -> bool:
+        """An entity is active unless its own start/end (or founded/dissolved) dates exclude the day."""
+        for start_prop, end_prop in (("start", "end"), ("founded", "dissolved")):
+            starts = [s.value for s in self.values(eid, start_prop)]
+            ends = [s.value for s in self.values(eid, end_prop)]
+            if starts and all(_first_day(v) > day for v in starts):
+                return False
+            if ends and all(_last_day(v) < day for v in ends):
+                return False
+        return True
+
+    def competence(self) -> dict[str, list[str]]:
+        """competence key (e.g. region-flanders) -> governments, read from `competent_as` statements."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for gid in self.entities_of("Government"):
+            for st in self.values(gid, "competent_as"):
+                out[st.value].append(gid)
+        return out
+
+    def citation(self, st: Statement) -> dict:
+        src = self.sources.get(st.source, {})
+        return {"source": st.source, "source_title": src.get("title", st.source), "locator": st.locator,
+                "quote": st.quote}
+
+
+def _first_day(value: str) -> dt.date:
+    return FuzzyDate.parse(value).first_day()
+
+
+def _last_day(value: str) -> dt.date:
+    return FuzzyDate.parse(value).last_day()
+
+
+def competent_governments(atlas: Atlas, mun: gaz.Municipality) -> list[tuple[str, str]]:
+    """(government id, reason) for every government whose policy applies in the municipality."""
+    comp = atlas.competence()
+    keys = [("federal", "federal")]
+    keys.append((REGION_COMPETENCE[mun.region], f"region:{mun.region}"))
+    keys += [(COMMUNITY_COMPETENCE[c], f"community:{c}") for c in mun.communities]
+    if mun.region == "brussels":
+        keys.append(("commission-brussels", "community-commission:brussels"))
+    seen: dict[str, str] = {}
+    for key, reason in keys:
+        for gid in comp.get(key, []):
+            seen.setdefault(gid, reason)
+            if reason not in seen[gid].split(" + "):
+                seen[gid] = f"{seen[gid]} + {reason}"
+    return list(seen.items())
+
+
+def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, day: dt.date) -> dict:
+    item = {"id": eid, "type": atlas.types.get(eid), "label": atlas.label(eid, lang), "why": reason,
+            "start": atlas.first(eid, "start") or atlas.first(eid, "founded") or atlas.first(eid, "adopted"),
+            "end": atlas.first(eid, "end") or atlas.first(eid, "dissolved")}
+    if st is not None:
+        item.update({"valid_from": str(st.valid_from) if st.valid_from else None,
+                     "valid_to": str(st.valid_to) if st.valid_to else None, "cites": atlas.citation(st)})
+    else:
+        gov = atlas.values(eid, "government", day)
+        item["cites"] = atlas.citation(gov[0]) if gov else None
+    return item
+
+
+def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date, lang: str = "nl") -> dict:
+    """Everything that applied to a municipality on a day, each item with why it applies and its source."""
+    eid = mun.entity_id
+    out: dict = {"municipality": {**mun.as_dict(), "id": eid, "label": mun.name(lang)}, "as_of": day.isoformat(),
+                 "governments": [], "subsidies_received": [], "bodies_taking_part": [],
+                 **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}}
+    for st in atlas.by_object.get(eid, ()):
+        if not st.holds_on(day) or not atlas.active_on(st.subject, day) and st.prop != "recipient":
+            continue
+        if st.prop == "recipient":
+            out["subsidies_received"].append(_item(atlas, st.subject, lang, "direct grant", st, day))
+        elif st.prop in ("member", "signatory", "provider"):
+            reason = {"member": "member", "signatory": "signatory", "provider": "provider"}[st.prop]
+            out["bodies_taking_part"].append(_item(atlas, st.subject, lang, reason, st, day))
+    govs = competent_governments(atlas, mun)
+    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in govs]
+    reached = {i["id"] for i in out["subsidies_received"]}
+    for gid, why in govs:
+        for st in atlas.by_object.get(gid, ()):
+            if st.prop != "government" or not st.holds_on(day):
+                continue
+            kind = atlas.types.get(st.subject)
+            section = PROFILE_SECTIONS.get(kind)
+            if section is None or st.subject in reached or not atlas.active_on(st.subject, day):
+                continue
+            if kind == "Subsidy" and not _eligible(atlas, st.subject, mun):
+                continue
+            out[section].append(_item(atlas, st.subject, lang, f"via {why}", st, day))
+    for section in PROFILE_SECTIONS.values():
+        out[section] = _dedupe(out[section])
+    out["subsidies_received"] = _dedupe(out["subsidies_received"])
+    out["bodies_taking_part"] = _dedupe(out["bodies_taking_part"])
+    out["livcr"] = livcr_status(atlas, mun, day)
+    return out
+
+
+def _eligible(atlas: Atlas, subsidy: str, mun: gaz.Municipality) -> bool:
+    """Subsidies with named recipients only 'apply' to those recipients; open calls apply to the eligible area."""
+    if any(s.prop == "recipient" for s in atlas.by_subject.get(subsidy, ())):
+        return False
+    area = atlas.first(subsidy, "eligible_region")
+    return area in (None, "all", mun.region)
+
+
+def _dedupe(items: list[dict]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for item in items:
+        seen.setdefault(item["id"], item)
+    return sorted(seen.values(), key=lambda i: i["label"].casefold())
+
+
+def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date) -> dict:
+    own = atlas.values(mun.entity_id, "livcr_status", day)
+    area = "german" if "german" in mun.communities else mun.region
+    figures = []
+    for mid in atlas.entities_of("Measure"):
+        if atlas.first(mid, "subject") == "body/livcr" and atlas.first(mid, "area") == area:
+            count = atlas.values(mid, "count")
+            figures.append({"id": mid, "label": atlas.label(mid), "count": atlas.first(mid, "count"),
+                            "total": atlas.first(mid, "total"), "as_of": atlas.first(mid, "as_of"),
+                            "cites": atlas.citation(count[0]) if count else None})
+    status = own[0].value if own else "unknown"
+    return {"status": status, "cites": atlas.citation(own[0]) if own else None, "area_figures": figures}
+
+
+def entity_view(atlas: Atlas, eid: str, lang: str = "nl", day: dt.date | None = None) -> dict:
+    """An entity with its statements grouped by property, and the relations pointing to it."""
+    if eid not in atlas.types:
+        raise KeyError(eid)
+    schema = load_schema()
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for st in atlas.by_subject.get(eid, ()):
+        if day and not st.holds_on(day):
+            continue
+        groups[st.prop].append(statement_view(atlas, st, lang))
+    incoming: dict[str, list[dict]] = defaultdict(list)
+    for st in atlas.by_object.get(eid, ()):
+        if day and not st.holds_on(day):
+            continue
+        incoming[st.prop].append({**statement_view(atlas, st, lang), "subject": st.subject,
+                                  "subject_label": atlas.label(st.subject, lang)})
+    return {"id": eid, "type": atlas.types[eid], "type_label": schema.types[atlas.types[eid]].labels.get(lang),
+            "label": atlas.label(eid, lang), "labels": atlas.labels(eid), "as_of": day.isoformat() if day else None,
+            "properties": [{"property": p, "label": schema.property_labels(p).get(lang, p), "statements": v}
+                           for p, v in groups.items()],
+            "incoming": [{"property": p, "label": schema.reverse_labels(p).get(lang, p), "statements": v}
+                         for p, v in incoming.items()]}
+
+
+def statement_view(atlas: Atlas, st: Statement, lang: str) -> dict:
+    view = {"id": st.id, "property": st.prop, "value": st.value, "value_type": st.value_type, "lang": st.lang,
+            "valid_from": str(st.valid_from) if st.valid_from else None,
+            "valid_to": str(st.valid_to) if st.valid_to else None, "rank": st.rank, "note": st.note,
+            **atlas.citation(st)}
+    if st.value_type == "entity":
+        view["object_label"] = atlas.label(st.value, lang)
+    return view

@@ -1,0 +1,63 @@
+"""The build is one transaction: any error leaves the previous database untouched; history is append-only."""
+import pytest
+from sqlalchemy import event, text
+
+from policy_atlas import dataset, store
+from tests.conftest import cli, make_dataset
+from tests.test_validation import GOOD
+
+
+def _count(engine, sql):
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+def test_failure_mid_build_leaves_previous_database_untouched(tmp_path, bundled):
+    engine = store.connect(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    first = store.build(dataset.load(make_dataset(tmp_path / "small", {"kind/f.yaml": GOOD})), engine)
+    before = (_count(engine, "SELECT COUNT(*) FROM current_statements"), _count(engine, "SELECT COUNT(*) FROM builds"))
+    inserts = {"n": 0}
+
+    def crash_after_some_inserts(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO statements"):
+            inserts["n"] += 1
+            if inserts["n"] == 3:
+                raise RuntimeError("disk full (simulated crash mid-import)")
+
+    event.listen(engine, "before_cursor_execute", crash_after_some_inserts)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        store.build(bundled, engine)
+    event.remove(engine, "before_cursor_execute", crash_after_some_inserts)
+    assert inserts["n"] == 3  # the crash really happened in the middle of writing statements
+    after = (_count(engine, "SELECT COUNT(*) FROM current_statements"), _count(engine, "SELECT COUNT(*) FROM builds"))
+    assert after == before and before[0] == first["statements"]
+
+
+def test_invalid_dataset_is_refused_and_database_kept(tmp_path):
+    db = tmp_path / "b.sqlite"
+    good = make_dataset(tmp_path / "good", {"kind/f.yaml": GOOD})
+    bad = make_dataset(tmp_path / "bad", {"kind/f.yaml": GOOD.replace("mun/11002", "mun/99999")})
+    assert cli("build", "--dataset", str(good), "--db", str(db)).returncode == 0
+    size = db.read_bytes()
+    result = cli("build", "--dataset", str(bad), "--db", str(db))
+    assert result.returncode == 1 and "unknown municipality 'mun/99999'" in result.stderr
+    assert "database was not touched" in result.stderr and db.read_bytes() == size
+
+
+def test_correction_retracts_and_adds_never_overwrites(tmp_path):
+    engine = store.connect(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    store.build(dataset.load(make_dataset(tmp_path / "v1", {"kind/f.yaml": GOOD})), engine)
+    corrected = GOOD.replace("from: 2016, to: 2016", "from: 2016, to: 2017")
+    result = store.build(dataset.load(make_dataset(tmp_path / "v2", {"kind/f.yaml": corrected})), engine)
+    assert (result["added"], result["retracted"]) == (2, 2)
+    log = store.history(engine, "subsidy/impuls")
+    grants = [r for r in log if r["prop"] == "recipient"]
+    assert [r["action"] for r in grants].count("retract") == 2 and [r["action"] for r in grants].count("add") == 4
+    assert {r["valid_to"] for r in grants if r["action"] == "retract"} == {"2016"}
+    assert _count(engine, "SELECT COUNT(*) FROM statements WHERE prop='recipient'") == 4  # old rows kept
+    assert _count(engine, "SELECT COUNT(*) FROM current_statements WHERE prop='recipient'") == 2
+
+
+def test_rebuild_of_same_dataset_changes_nothing(atlas_db, bundled):
+    result = store.build(bundled, store.connect(atlas_db))
+    assert (result["added"], result["retracted"]) == (0, 0)
