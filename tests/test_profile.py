@@ -68,3 +68,11 @@ def test_profile_command_json_and_text(atlas_db):
     assert text.returncode == 0 and "Impulssubsidie (2016)" in text.stdout and "direct grant" in text.stdout
     bad = cli("profile", "Luik", "--as-of", "2016-13-01", "--db", atlas_db)
     assert bad.returncode == 2 and "--as-of must be a date" in bad.stderr
+
+
+def test_rules_apply_only_from_their_date(atlas):
+    zele = G.resolve("Zele")
+    assert "law/wet-livcr-2018" not in ids(profile(atlas, zele, dt.date(2017, 6, 1))["rules"])
+    assert "law/wet-livcr-2018" in ids(profile(atlas, zele, dt.date(2019, 1, 1))["rules"])
+    assert "law/omzendbrief-ftf-2015" in ids(profile(atlas, zele, dt.date(2015, 8, 21))["rules"])
+    assert "law/omzendbrief-ftf-2015" not in ids(profile(atlas, zele, dt.date(2015, 8, 20))["rules"])

@@ -71,7 +71,8 @@ class Atlas:
 
     def active_on(self, eid: str, day: dt.date) -> bool:
         """An entity is active unless its own start/end (or founded/dissolved) dates exclude the day."""
-        for start_prop, end_prop in (("start", "end"), ("founded", "dissolved")):
+        for start_prop, end_prop in (("start", "end"), ("founded", "dissolved"), ("adopted", "end"),
+                                     ("signed", "end")):
             starts = [s.value for s in self.values(eid, start_prop)]
             ends = [s.value for s in self.values(eid, end_prop)]
             if starts and all(_first_day(v) > day for v in starts):
@@ -121,7 +122,8 @@ def competent_governments(atlas: Atlas, mun: gaz.Municipality) -> list[tuple[str
 
 def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, day: dt.date) -> dict:
     item = {"id": eid, "type": atlas.types.get(eid), "label": atlas.label(eid, lang), "why": reason,
-            "start": atlas.first(eid, "start") or atlas.first(eid, "founded") or atlas.first(eid, "adopted"),
+            "start": (atlas.first(eid, "start") or atlas.first(eid, "founded") or atlas.first(eid, "adopted")
+                      or atlas.first(eid, "signed")),
             "end": atlas.first(eid, "end") or atlas.first(eid, "dissolved")}
     if st is not None:
         item.update({"valid_from": str(st.valid_from) if st.valid_from else None,
