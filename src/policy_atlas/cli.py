@@ -174,16 +174,5 @@ def export(format: str = typer.Option("jsonl", "--format", help="jsonl or csv"),
         err.print(f"wrote {output}")
 
 
-@app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, db: Optional[str] = DB_OPTION) -> None:
-    """Start the web atlas (HTML and JSON API)."""
-    import os
-
-    import uvicorn
-    if db:
-        os.environ["ATLAS_DATABASE_URL"] = store.database_url(db)
-    uvicorn.run("policy_atlas.web.app:create_app", factory=True, host=host, port=port)
-
-
 if __name__ == "__main__":
     app()
