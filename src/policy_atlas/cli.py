@@ -133,7 +133,7 @@ def _print_profile(p: dict) -> None:
     m = p["municipality"]
     out.print(f"[bold]{m['label']}[/] (NIS {m['nis']}, {m['region']}, {', '.join(m['communities'])}) on {p['as_of']}")
     out.print("Competent governments: " + "; ".join(f"{g['label']} ({g['why']})" for g in p["governments"]))
-    sections = [("Helplines", "helplines"), ("Contact points", "contacts"), ("Subsidies received", "subsidies_received"),
+    sections = [("Helplines", "helplines"), ("Agencies of competent governments", "agencies"), ("Subsidies received", "subsidies_received"),
                 ("Other subsidies of competent governments (recipients not named)", "subsidies_open"), ("Takes part in", "bodies_taking_part"),
                 ("Services", "services"), ("Trainings", "trainings"), ("Tools", "tools"), ("Plans", "plans"),
                 ("Bodies", "bodies"), ("Rules", "rules")]

@@ -15,7 +15,7 @@ from .store import Snapshot
 INSTRUMENT_TYPES = ("Plan", "LegalAct", "Subsidy", "Service", "Helpline", "Training", "Tool", "Programme")
 PROFILE_SECTIONS = {"Helpline": "helplines", "Service": "services", "Training": "trainings", "Tool": "tools",
                     "Programme": "services", "Plan": "plans", "LegalAct": "rules", "Subsidy": "subsidies_open",
-                    "Body": "bodies", "Agency": "contacts"}
+                    "Body": "bodies", "Agency": "agencies"}
 REGION_COMPETENCE = {"flanders": "region-flanders", "wallonia": "region-wallonia", "brussels": "region-brussels"}
 COMMUNITY_COMPETENCE = {"flemish": "community-flemish", "french": "community-french", "german": "community-german"}
 
