@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -32,7 +33,6 @@ def _progress() -> Progress:
 
 
 def _force_bar() -> bool:
-    import os
     return bool(os.environ.get("ATLAS_PROGRESS"))
 
 

@@ -340,18 +340,6 @@ def _check_reference(schema: Schema, ds: Dataset, st: Statement, origin: str) ->
                          f"expected {' or '.join(spec.range)}")
 
 
-def iter_jsonl(ds: Dataset) -> Iterator[str]:
-    """The dataset as JSON Lines: one object per entity (see docs/export.md)."""
-    by_subject: dict[str, list[Statement]] = {}
-    for st in ds.statements:
-        by_subject.setdefault(st.subject, []).append(st)
-    for eid in sorted(ds.entities):
-        e = ds.entities[eid]
-        yield json.dumps({"id": e.id, "type": e.type, "labels": e.labels,
-                          "statements": [statement_json(s) for s in by_subject.get(eid, [])]},
-                         ensure_ascii=False, sort_keys=True)
-
-
 def statement_json(st: Statement) -> dict:
     out: dict[str, Any] = {"id": st.id, "property": st.prop}
     out["object" if st.value_type == "entity" else "value"] = st.value

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import (Column, Integer, MetaData, String, Table, Text, create_engine, event, func, select,
-                        text)
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 
 from .dataset import Dataset
@@ -194,10 +193,3 @@ def history(engine: Engine, subject: str) -> list[dict]:
          .where(statements.c.subject == subject).order_by(statement_log.c.seq))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
-
-
-def counts(engine: Engine) -> dict:
-    with engine.connect() as conn:
-        return {"statements_stored": conn.execute(select(func.count()).select_from(statements)).scalar(),
-                "log_rows": conn.execute(select(func.count()).select_from(statement_log)).scalar(),
-                "builds": conn.execute(select(func.count()).select_from(builds)).scalar()}
