@@ -313,7 +313,7 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
             locator = f"line {line}" if line else ("editorial" if st.source == "editorial" else None)
             st = _with(st, locator=locator)
         elif line and not st.locator.startswith("line"):
-            st = _with(st, note=st.note, locator=f"{st.locator}; line {line}")
+            st = _with(st, locator=f"{st.locator}; line {line}")
         located.append(st)
     ds.statements = located
 
@@ -360,13 +360,11 @@ def from_jsonl(lines: Iterator[str], template: Dataset) -> Dataset:
             obj = json.loads(line)
             ds.entities[obj["id"]] = Entity(obj["id"], obj["type"], obj["labels"], f"jsonl:{n}")
             for s in obj["statements"]:
-                ds.statements.append(Statement(
+                fields = {k: s[k] for k in ("value_type", "lang", "valid_from", "valid_to", "source", "locator",
+                                            "quote", "rank", "note")}
+                ds.statements.append(Statement.from_text(
                     subject=obj["id"], prop=s["property"], value=s.get("object", s.get("value")),
-                    value_type=s["value_type"], lang=s["lang"],
-                    valid_from=FuzzyDate.parse(s["valid_from"]) if s["valid_from"] else None,
-                    valid_to=FuzzyDate.parse(s["valid_to"]) if s["valid_to"] else None,
-                    source=s["source"], locator=s["locator"], quote=s["quote"], rank=s["rank"],
-                    note=s["note"], origin=f"jsonl:{n}"))
+                    origin=f"jsonl:{n}", **fields))
         except (KeyError, ValueError, TypeError) as exc:
             ds.error(f"jsonl:{n}", f"bad export line: {exc}")
     return ds

@@ -164,6 +164,13 @@ class Statement:
     note: str | None = None
     origin: str | None = None  # "file:line" of the curated record; not part of identity
 
+    @classmethod
+    def from_text(cls, **fields: Any) -> Statement:
+        """A statement from stored or exported text fields (dates as YYYY[-MM[-DD]] strings)."""
+        for key in ("valid_from", "valid_to"):
+            fields[key] = FuzzyDate.parse(fields[key]) if fields.get(key) else None
+        return cls(**fields)
+
     @property
     def id(self) -> str:
         key = [self.subject, self.prop, self.value, self.lang, str(self.valid_from or ""),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import gazetteer as gaz
 from .model import FuzzyDate, Statement, load_schema
@@ -81,6 +82,7 @@ class Atlas:
                 return False
         return True
 
+    @cached_property
     def competence(self) -> dict[str, list[str]]:
         """competence key (e.g. region-flanders) -> governments, read from `competent_as` statements."""
         out: dict[str, list[str]] = defaultdict(list)
@@ -105,7 +107,7 @@ def _last_day(value: str) -> dt.date:
 
 def competent_governments(atlas: Atlas, mun: gaz.Municipality) -> list[tuple[str, str]]:
     """(government id, reason) for every government whose policy applies in the municipality."""
-    comp = atlas.competence()
+    comp = atlas.competence
     keys = [("federal", "federal")]
     keys.append((REGION_COMPETENCE[mun.region], f"region:{mun.region}"))
     keys += [(COMMUNITY_COMPETENCE[c], f"community:{c}") for c in mun.communities]

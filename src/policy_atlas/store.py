@@ -13,7 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_en
 from sqlalchemy.engine import Engine
 
 from .dataset import Dataset
-from .model import FuzzyDate, Statement
+from .model import Statement
 
 SCHEMA_VERSION = "1"
 metadata = MetaData()
@@ -165,10 +165,7 @@ class Snapshot:
 
 
 def _statement(row) -> Statement:
-    return Statement(subject=row.subject, prop=row.prop, value=row.value, value_type=row.value_type, lang=row.lang,
-                     valid_from=FuzzyDate.parse(row.valid_from) if row.valid_from else None,
-                     valid_to=FuzzyDate.parse(row.valid_to) if row.valid_to else None, source=row.source,
-                     locator=row.locator, quote=row.quote, rank=row.rank, note=row.note, origin=row.origin)
+    return Statement.from_text(**{k: v for k, v in row._mapping.items() if k != "id"})
 
 
 def snapshot(engine: Engine) -> Snapshot:
