@@ -174,5 +174,20 @@ def export(format: str = typer.Option("jsonl", "--format", help="jsonl or csv"),
         err.print(f"wrote {output}")
 
 
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+          port: int = typer.Option(8000, help="Port."), db: Optional[str] = DB_OPTION) -> None:
+    """Start the web atlas (builds the database from the bundled dataset first if it is empty)."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    url = store.database_url(db)
+    application = create_app(url)
+    application.state.atlas.atlas  # load before accepting requests, so the first page is fast
+    err.print(f"Policy Atlas on http://{host}:{port}/  (database: {url}; Ctrl+C stops)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 if __name__ == "__main__":
     app()

@@ -90,6 +90,12 @@ class Schema:
         self.languages: list[str] = raw["languages"]
         self._raw_types: dict = raw["types"]
         self.types: dict[str, TypeSpec] = {name: self._resolve(name) for name in self._raw_types}
+        self.tiers: list[dict] = raw.get("tiers", [])
+        self.competence_regions: dict[str, list[str]] = raw.get("competence_regions", {})
+        self.linked_data: dict = raw.get("linked_data", {"context": {}, "types": {}, "properties": {}})
+
+    def tier_of_level(self, level: str | None) -> str | None:
+        return next((t["id"] for t in self.tiers if level in t["levels"]), None)
 
     def _resolve(self, name: str) -> TypeSpec:
         ancestors: list[str] = []

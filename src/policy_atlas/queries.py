@@ -43,13 +43,17 @@ class Atlas:
                 self.by_object[st.value].append(st)
 
     def label(self, eid: str, lang: str = "nl") -> str:
-        names = self.labels(eid)
+        return self.label_lang(eid, lang)[0]
+
+    def label_lang(self, eid: str, lang: str = "nl") -> tuple[str, str | None]:
+        """The label in `lang`, else the first fallback, with the language it is really in."""
         if eid.startswith("mun/") and eid[4:] in gaz.load().municipalities:
-            return gaz.load().get(eid).name(lang)
+            return gaz.load().get(eid).name(lang), lang
+        names = self.labels(eid)
         for candidate in (lang, "nl", "fr", "en", "de"):
             if candidate in names:
-                return names[candidate]
-        return eid
+                return names[candidate], candidate
+        return eid, None
 
     def labels(self, eid: str) -> dict[str, str]:
         return {s.lang: s.value for s in self.by_subject.get(eid, ()) if s.prop == "name" and s.rank != "deprecated"}
@@ -60,7 +64,7 @@ class Atlas:
             out = [s for s in out if s.holds_on(day)]
         else:
             out = [s for s in out if s.rank != "deprecated"]
-        return sorted(out, key=lambda s: (s.rank != "preferred", s.valid_from or ""))
+        return sorted(out, key=lambda s: (s.rank != "preferred", str(s.valid_from or "")))
 
     def first(self, eid: str, prop: str, day: dt.date | None = None) -> str | None:
         found = self.values(eid, prop, day)
@@ -90,6 +94,50 @@ class Atlas:
             for st in self.values(gid, "competent_as"):
                 out[st.value].append(gid)
         return out
+
+    def level_of(self, eid: str) -> str | None:
+        """The entity's own `level`, else its government's, else what it is part of; municipalities are municipal."""
+        kind = self.types.get(eid)
+        if kind == "Municipality":
+            return "municipal"
+        if kind in ("Province", "Arrondissement"):
+            return "province"
+        own = self.first(eid, "level")
+        if own:
+            return own
+        for prop in ("government", "part_of", "funder", "provider"):
+            for target in self.values(eid, prop):
+                if self.types.get(target.value) in ("Government", "Agency", "Body"):
+                    return self.level_of(target.value)
+        return None
+
+    def tier_of(self, eid: str) -> str:
+        return load_schema().tier_of_level(self.level_of(eid)) or "civil"
+
+    def regions_of(self, eid: str) -> list[str]:
+        """Regions (flanders, wallonia, brussels, german) the entity's policy reaches, as far as the data says."""
+        kind = self.types.get(eid)
+        if kind == "Municipality":
+            mun = gaz.load().get(eid)
+            return ["german"] if "german" in mun.communities else [mun.region]
+        schema = load_schema()
+        if kind == "Government":
+            return sorted({r for st in self.values(eid, "competent_as") for r in schema.competence_regions[st.value]})
+        for prop in ("eligible_region", "region"):
+            area = self.first(eid, prop)
+            if area in ("flanders", "wallonia", "brussels", "german"):
+                return [area]
+        for prop in ("government", "funder", "part_of"):
+            for target in self.values(eid, prop):
+                if self.types.get(target.value) in ("Government", "Agency"):
+                    return self.regions_of(target.value)
+        return []
+
+    def period_of(self, eid: str) -> tuple[str | None, str | None]:
+        start = next((self.first(eid, p) for p in ("start", "founded", "adopted", "signed", "date")
+                      if self.first(eid, p)), None)
+        end = next((self.first(eid, p) for p in ("end", "dissolved") if self.first(eid, p)), None)
+        return start, end
 
     def citation(self, st: Statement) -> dict:
         src = self.sources.get(st.source, {})

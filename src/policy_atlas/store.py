@@ -190,3 +190,13 @@ def history(engine: Engine, subject: str) -> list[dict]:
          .where(statements.c.subject == subject).order_by(statement_log.c.seq))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def has_build(engine: Engine) -> bool:
+    """Whether the database holds a finished build (a fresh file holds none)."""
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table("builds"):
+        return False
+    with engine.connect() as conn:
+        return conn.execute(select(builds.c.id).where(builds.c.finished_at.is_not(None)).limit(1)).first() is not None

@@ -1,0 +1,233 @@
+"""The map: municipality outlines projected to SVG coordinates, and the map drawn as SVG, PNG or GeoJSON.
+
+The shipped geometry (`data/geometry/belgium-2019.json`) is compiled once from the shared TopoJSON by
+`compile_geometry`: arcs are decoded, projected (equirectangular, scaled by cos 50.5°), simplified arc by
+arc (so neighbours keep a common border) and written as SVG path data. Borders between provinces and
+regions are the arcs whose two sides lie in different units by REFNIS code, not by the TopoJSON's own
+(partly wrong) properties.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from shapely.geometry import LineString, Polygon
+
+from .gazetteer import province_of, region_of
+
+WIDTH = 1000.0
+TOLERANCE = 0.45  # px at WIDTH; ~110 m on the ground
+COS_LAT = math.cos(math.radians(50.5))
+
+
+@dataclass(frozen=True)
+class Projection:
+    lon0: float
+    lat1: float
+    k: float
+
+    def forward(self, lon: float, lat: float) -> tuple[float, float]:
+        return (round((lon - self.lon0) * COS_LAT * self.k, 1), round((self.lat1 - lat) * self.k, 1))
+
+    def inverse(self, x: float, y: float) -> tuple[float, float]:
+        return (round(self.lon0 + x / (COS_LAT * self.k), 5), round(self.lat1 - y / self.k, 5))
+
+
+def _decode_arcs(topo: dict) -> list[list[tuple[float, float]]]:
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    arcs = []
+    for arc in topo["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            points.append((x * sx + tx, y * sy + ty))
+        arcs.append(points)
+    return arcs
+
+
+def _rings(geometry: dict) -> list[list[int]]:
+    polygons = [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def _ring_points(ring: list[int], arcs: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    points: list[tuple[float, float]] = []
+    for index in ring:
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        points.extend(arc if not points else arc[1:])
+    return points
+
+
+def _path(rings: list[list[tuple[float, float]]]) -> str:
+    parts = []
+    for ring in rings:
+        if len(ring) < 3:
+            continue
+        head, *rest = ring
+        parts.append(f"M{head[0]:g},{head[1]:g}" + "".join(f"L{x:g},{y:g}" for x, y in rest) + "Z")
+    return "".join(parts)
+
+
+def _line_path(lines: list[list[tuple[float, float]]]) -> str:
+    return "".join(f"M{line[0][0]:g},{line[0][1]:g}" + "".join(f"L{x:g},{y:g}" for x, y in line[1:])
+                   for line in lines if len(line) > 1)
+
+
+def compile_geometry(shared_data: Path) -> str:
+    """The shipped geometry file, as text, from the shared TopoJSON."""
+    topo = json.loads((shared_data / "belgium-municipalities-2019.topo.json").read_text("utf-8"))
+    lon_min, lat_min, lon_max, lat_max = topo["bbox"]
+    k = WIDTH / ((lon_max - lon_min) * COS_LAT)
+    proj = Projection(lon_min, lat_max, k)
+    arcs = _decode_arcs(topo)
+    projected = []
+    for arc in arcs:
+        line = LineString([proj.forward(*p) for p in arc])
+        simple = line.simplify(TOLERANCE, preserve_topology=False) if len(arc) > 2 else line
+        projected.append([(round(x, 1), round(y, 1)) for x, y in simple.coords])
+    sides: dict[int, list[str]] = defaultdict(list)
+    municipalities, centres = {}, {}
+    for geom in topo["objects"]["municipalities"]["geometries"]:
+        nis = geom["properties"]["nis"]
+        rings = [_ring_points(r, projected) for r in _rings(geom)]
+        municipalities[nis] = _path(rings)
+        largest = max((Polygon(r) for r in rings if len(r) >= 4), key=lambda p: p.area)
+        point = largest.representative_point()
+        centres[nis] = [round(point.x, 1), round(point.y, 1)]
+        for ring in _rings(geom):
+            for index in ring:
+                sides[index if index >= 0 else ~index].append(nis)
+    borders: dict[str, list] = {"country": [], "region": [], "province": []}
+    for index, owners in sides.items():
+        if len(owners) == 1:
+            borders["country"].append(projected[index])
+        elif region_of(owners[0]) != region_of(owners[1]):
+            borders["region"].append(projected[index])
+        elif province_of(owners[0]) != province_of(owners[1]):
+            borders["province"].append(projected[index])
+    height = round((lat_max - lat_min) * k, 1)
+    out = {"width": WIDTH, "height": height, "projection": {"lon0": lon_min, "lat1": lat_max, "k": k},
+           "municipalities": dict(sorted(municipalities.items())), "centres": dict(sorted(centres.items())),
+           "borders": {kind: _line_path(lines) for kind, lines in borders.items()}}
+    return json.dumps(out, separators=(",", ":"), sort_keys=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    width: float
+    height: float
+    projection: Projection
+    municipalities: dict[str, str]
+    centres: dict[str, list[float]]
+    borders: dict[str, str]
+
+
+@cache
+def load_geometry() -> Geometry:
+    raw = json.loads(resources.files("policy_atlas").joinpath("data/geometry/belgium-2019.json").read_text("utf-8"))
+    return Geometry(raw["width"], raw["height"], Projection(**raw["projection"]), raw["municipalities"],
+                    raw["centres"], raw["borders"])
+
+
+def _parse_path(d: str) -> list[list[tuple[float, float]]]:
+    rings = []
+    for part in d.split("M")[1:]:
+        coords = part.rstrip("Z").split("L")
+        rings.append([tuple(float(v) for v in c.split(",")) for c in coords])
+    return rings
+
+
+def geojson(features: list[dict]) -> dict:
+    """GeoJSON FeatureCollection; each feature dict has `nis` and `properties`."""
+    geo = load_geometry()
+    out = []
+    for feature in features:
+        rings = [[list(geo.projection.inverse(x, y)) for x, y in ring] for ring in
+                 _parse_path(geo.municipalities[feature["nis"]])]
+        for ring in rings:
+            ring.append(ring[0])
+        out.append({"type": "Feature", "id": feature["nis"], "properties": feature["properties"],
+                    "geometry": {"type": "MultiPolygon", "coordinates": [[r] for r in rings]}})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def png(fills: dict[str, str], scale: float = 1.0, default: str = "#f2f2f2") -> bytes:
+    """The map as PNG: municipalities filled by `fills` (nis -> #rrggbb), outlines and borders on top."""
+    from PIL import Image, ImageDraw
+
+    geo = load_geometry()
+    size = (int(geo.width * scale) + 2, int(geo.height * scale) + 2)
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    for nis, d in geo.municipalities.items():
+        for ring in _parse_path(d):
+            draw.polygon([(x * scale, y * scale) for x, y in ring], fill=fills.get(nis, default), outline="#9a9a9a")
+    for kind, width in (("province", 1), ("region", 2), ("country", 2)):
+        for line in _parse_path(geo.borders[kind]):
+            draw.line([(x * scale, y * scale) for x, y in line], fill="#333333", width=width)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+# Sequential blues (ColorBrewer "Blues", 5 classes) for counts; contrast ≥ 3:1 between the outer classes.
+COUNT_FILLS = ("#f2f2f2", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+SHARE_FILLS = ((0.0, "#f2f2f2"), (0.25, "#fee5d9"), (0.5, "#fcae91"), (0.75, "#fb6a4a"), (0.9, "#cb181d"))
+REGION_KEYS = ("flanders", "wallonia", "brussels", "german")
+
+
+def _count_fill(n: int) -> str:
+    return COUNT_FILLS[min(n, len(COUNT_FILLS) - 1)]
+
+
+def _municipality_area(mun) -> str:
+    return "german" if "german" in mun.communities else mun.region
+
+
+def grant_layer(grants: dict[str, list[dict]], lang: str) -> dict:
+    """Municipalities coloured by how many subsidies each received (with the filters applied)."""
+    from . import gazetteer as gaz
+
+    geo = load_geometry()
+    items = []
+    for mun in gaz.load():
+        received = grants.get(mun.nis, [])
+        items.append({"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis],
+                      "fill": _count_fill(len(received)), "count": len(received),
+                      "grants": [{"subsidy": g["subsidy"], "label": g["label"], "start": g["start"], "end": g["end"],
+                                  "funders": g["funders"], "cites": g["cites"]} for g in received]})
+    legend = [{"fill": f, "min": i, "max": None if i == len(COUNT_FILLS) - 1 else i}
+              for i, f in enumerate(COUNT_FILLS)]
+    return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,
+            "municipalities": items, "reached": sum(1 for i in items if i["count"]),
+            "grants": sum(i["count"] for i in items)}
+
+
+def livcr_layer(livcr: dict, lang: str) -> dict:
+    """Municipalities shaded by their region's LIVC-R share (the report gives counts per region, not names);
+    municipalities whose own LIVC-R the report confirms are marked."""
+    from . import gazetteer as gaz
+
+    geo = load_geometry()
+    shares = {}
+    for fig in livcr["figures"]:
+        if fig["count"] and fig["total"]:
+            shares[fig["area"]] = int(fig["count"]) / int(fig["total"])
+    items = []
+    for mun in gaz.load():
+        share = shares.get(_municipality_area(mun))
+        fill = "#ffffff" if share is None else [f for s, f in SHARE_FILLS if share >= s][-1]
+        own = livcr["municipalities"][mun.nis]
+        items.append({"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis], "fill": fill,
+                      "area": _municipality_area(mun), "share": share, "status": own["status"],
+                      "cites": own["cites"]})
+    legend = [{"fill": f, "share": s} for s, f in SHARE_FILLS]
+    return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,
+            "municipalities": items, "figures": livcr["figures"]}

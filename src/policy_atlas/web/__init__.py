@@ -1,0 +1,1 @@
+"""The web atlas: server-rendered pages with a JSON twin for each under /api/."""

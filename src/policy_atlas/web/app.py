@@ -1,0 +1,88 @@
+"""The application: one atlas snapshot loaded per process, pages registered once as HTML and JSON."""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import dataset, store
+from ..queries import Atlas
+from ..search import Index
+from . import i18n
+from .rendering import render
+
+STATIC = Path(__file__).parent.parent / "static"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class AtlasState:
+    """The atlas behind the app: the database is built from the bundled dataset when it does not exist yet."""
+
+    def __init__(self, database_url: str | None = None):
+        self.url = database_url or store.database_url()
+
+    @cached_property
+    def atlas(self) -> Atlas:
+        engine = store.connect(self.url)
+        if not store.has_build(engine):
+            store.build(dataset.load(), engine)
+        return Atlas.from_snapshot(store.snapshot(engine))
+
+    @cached_property
+    def index(self) -> Index:
+        return Index.build(self.atlas)
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    app = FastAPI(title="Policy Atlas", version="0.2.0", openapi_url="/api/openapi.json", docs_url=None,
+                  redoc_url=None, description="Every page of the atlas as JSON: same data, same filters. "
+                  "Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG or JSON-LD where a page offers it.")
+    app.state.atlas = AtlasState(database_url or os.environ.get("ATLAS_DATABASE_URL"))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    @app.get("/", include_in_schema=False)
+    def root(request: Request):
+        return RedirectResponse(f"/{i18n.negotiate(request.headers.get('accept-language'))}/", status_code=307)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e['loc'] if p not in ('query', 'path'))}: {e['msg']}"
+                    for e in exc.errors()]
+        return _error(request, 422, "; ".join(problems), problems)
+
+    from .pages import router
+    app.include_router(router)
+    return app
+
+
+def _error(request: Request, status: int, message: str, problems: list[str] | None = None) -> Response:
+    path = request.url.path
+    if path.startswith("/api/") or path == "/api":
+        return JSONResponse({"error": message, "status": status, "problems": problems or [message]}, status_code=status)
+    lang = path.strip("/").split("/")[0]
+    lang = lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+    html = render("error.html", lang, request, {"status": status, "message": message, "problems": problems or []})
+    return HTMLResponse(html, status_code=status)

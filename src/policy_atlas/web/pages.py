@@ -1,0 +1,224 @@
+"""Every page, declared once: `@page` registers `/{lang}/PATH` (HTML) and `/api/PATH` (JSON and exports)
+with the same parameters, so the two can never drift apart."""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from dataclasses import dataclass
+from typing import Callable, Literal, Optional
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from .. import annex, coverage, export, gazetteer, landscape, network, svgmap, timeline
+from ..model import load_schema
+from ..queries import Atlas, entity_view, profile
+from ..search import Index
+from . import exports, i18n
+from .rendering import href, render
+
+router = APIRouter()
+SCHEMA = load_schema()
+Lang = Literal["nl", "fr", "de", "en"]
+TypeName = Literal[tuple(SCHEMA.concrete_types())]
+Tier = Literal[tuple(t["id"] for t in SCHEMA.tiers)]
+Region = Literal["flanders", "wallonia", "brussels", "german"]
+Relation = Literal[tuple(network.GROUPS)]
+AS_OF = Query(None, description="show things as they stood on this day (YYYY-MM-DD)")
+
+
+@dataclass
+class Ctx:
+    atlas: Atlas
+    index: Index
+    lang: str
+    request: Request
+
+
+def page(path: str, template: str, api_path: str | None = None, formats: dict[str, Callable] | None = None):
+    def register(func: Callable[..., dict]):
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+               for n, p in inspect.signature(func).parameters.items() if n != "ctx"]
+        request_param = inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+        names = ("json", *(formats or {}))
+
+        def html_view(request: Request, lang: Lang, **kwargs):
+            data = func(_ctx(request, lang), **kwargs)
+            if isinstance(data, Response):
+                return data
+            return HTMLResponse(render(template, lang, request, data))
+
+        def api_view(request: Request, lang: Lang = "nl", format: str = "json", **kwargs):
+            data = func(_ctx(request, lang), **kwargs)
+            if format == "json":
+                return JSONResponse(data)
+            return formats[format](data, _ctx(request, lang))
+
+        html_view.__signature__ = inspect.Signature([
+            request_param, inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Lang), *own])
+        api_view.__signature__ = inspect.Signature([
+            request_param,
+            inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Lang, default="nl"),
+            inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=Literal[names],
+                              default="json"), *own])
+        html_view.__name__ = f"{func.__name__}_html"
+        api_view.__name__ = func.__name__
+        router.add_api_route("/api" + (api_path or path), api_view, methods=["GET"], summary=func.__doc__,
+                             tags=["pages"])
+        router.add_api_route("/{lang}" + path, html_view, methods=["GET"], include_in_schema=False,
+                             response_class=HTMLResponse)
+        return func
+    return register
+
+
+def _ctx(request: Request, lang: str) -> Ctx:
+    state = request.app.state.atlas
+    return Ctx(state.atlas, state.index, lang, request)
+
+
+@page("/", "home.html", api_path="/home")
+def home(ctx: Ctx) -> dict:
+    """Key figures and the ways in."""
+    return {"figures": landscape.key_figures(ctx.atlas),
+            "recommendations": [{"id": r, "label": ctx.atlas.label_lang(r, ctx.lang)[0],
+                                 "number": ctx.atlas.first(r, "number")}
+                                for r in ctx.atlas.entities_of("Recommendation")]}
+
+
+@page("/search", "search.html", formats={"csv": exports.csv_of("results"), "jsonld": exports.jsonld_of("results")})
+def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any language, accents optional"),
+           type: list[TypeName] = Query([], description="entity types"), tier: Optional[Tier] = None,
+           region: Optional[Region] = None, year_from: Optional[int] = Query(None, ge=1900, le=2100),
+           year_to: Optional[int] = Query(None, ge=1900, le=2100)) -> dict:
+    """Search labels, aliases and descriptions; facets by type, tier (level), region and year range."""
+    if year_from and year_to and year_from > year_to:
+        raise HTTPException(422, f"year_from {year_from} is after year_to {year_to}")
+    hits = ctx.index.search(q, list(type), tier, region, year_from, year_to)
+    for hit in hits:
+        hit["label"], hit["label_lang"] = ctx.atlas.label_lang(hit["id"], ctx.lang)
+    return {"q": q, "filters": {"type": list(type), "tier": tier, "region": region, "year_from": year_from,
+                                "year_to": year_to},
+            "count": len(hits), "facets": ctx.index.facets(hits), "results": hits[:500]}
+
+
+@page("/entity/{eid:path}", "entity.html", formats={"jsonld": exports.entity_jsonld})
+def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
+    """One entity: every statement grouped by property with validity and source, relations both ways."""
+    if eid not in ctx.atlas.types:
+        raise HTTPException(404, f"unknown entity {eid!r}")
+    if eid.startswith("mun/") and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
+        return RedirectResponse(href(ctx.lang, f"/municipality/{eid[4:]}", as_of=as_of), status_code=307)
+    view = entity_view(ctx.atlas, eid, ctx.lang, as_of)
+    view["label_lang"] = ctx.atlas.label_lang(eid, ctx.lang)[1]
+    view["span"] = ctx.atlas.period_of(eid)
+    view["tier"] = ctx.atlas.tier_of(eid)
+    return view
+
+
+@router.get("/{lang}/municipality", include_in_schema=False)
+def municipality_form(lang: Lang, name: str = Query(..., min_length=1, max_length=200)):
+    """The home page's form: a name in any language goes to the profile (or to an error with suggestions)."""
+    try:
+        nis = gazetteer.load().resolve(name).nis
+    except gazetteer.UnknownPlace as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse(href(lang, f"/municipality/{nis}"), status_code=303)
+
+
+@page("/municipality/{name}", "municipality.html")
+def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
+    """What applied to a municipality on a day (default today), each item with why and its source."""
+    try:
+        mun = gazetteer.load().resolve(name)
+    except gazetteer.UnknownPlace as exc:
+        raise HTTPException(404, str(exc)) from None
+    if name != mun.nis and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
+        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of), status_code=307)
+    day = as_of or dt.date.today()
+    data = profile(ctx.atlas, mun, day, ctx.lang)
+    geo = svgmap.load_geometry()
+    data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis]}
+    return data
+
+
+@page("/overview", "overview.html", formats={"csv": exports.csv_rows(annex.overview_rows)})
+def overview(ctx: Ctx, as_of: Optional[dt.date] = AS_OF) -> dict:
+    """The report's Annex II regenerated from data: governments × plans / services / subsidies / training."""
+    return annex.overview(ctx.atlas, ctx.lang, as_of)
+
+
+@page("/map", "map.html", formats={"svg": exports.map_svg, "png": exports.map_png, "geojson": exports.map_geojson,
+                                   "csv": exports.csv_rows(exports.map_rows)})
+def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
+                tier: Optional[Tier] = None, subsidy: Optional[str] = None,
+                year: Optional[int] = Query(None, ge=2001, le=2100)) -> dict:
+    """Annex III on a map: subsidies received per municipality (filters), or LIVC-R coverage per region."""
+    atlas = ctx.atlas
+    if funder and funder not in coverage.funders(atlas):
+        raise HTTPException(422, f"funder: {funder!r} funds no mapped subsidy (known: {', '.join(coverage.funders(atlas))})")
+    if subsidy and subsidy not in coverage.subsidies(atlas):
+        raise HTTPException(422, f"subsidy: {subsidy!r} is not a subsidy with named recipients")
+    options = {"funders": [{"id": f, "label": atlas.label(f, ctx.lang)} for f in coverage.funders(atlas)],
+               "subsidies": [{"id": s, "label": atlas.label(s, ctx.lang)} for s in coverage.subsidies(atlas)]}
+    filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year}
+    if view == "livcr":
+        return {"filters": filters, "options": options, **svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang)}
+    return {"filters": filters, "options": options,
+            **svgmap.grant_layer(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), ctx.lang)}
+
+
+@page("/network", "network.html", formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
+                                           "csv": exports.csv_of("edges")})
+def network_page(ctx: Ctx, relation: list[Relation] = Query([], description="relation groups to draw"),
+                 region: Optional[Region] = None, as_of: Optional[dt.date] = AS_OF) -> dict:
+    """Governments, agencies, bodies and municipalities with their relations, in tiers by level."""
+    return network.view(ctx.atlas, ctx.lang, list(relation) or None, region, as_of)
+
+
+@page("/timeline", "timeline.html", formats={"csv": exports.csv_of("items")})
+def timeline_page(ctx: Ctx, tier: Optional[Tier] = None) -> dict:
+    """Events, plans, laws, subsidies and programmes from 2001 to today."""
+    return timeline.items(ctx.atlas, ctx.lang, tier)
+
+
+@page("/livcr", "livcr.html")
+def livcr(ctx: Ctx) -> dict:
+    """How the LIVC-R works: tables, members, information rules, the information line, concerns, help."""
+    return landscape.livcr(ctx.atlas, ctx.lang)
+
+
+@page("/trainings", "trainings.html", formats={"csv": exports.csv_of("items")})
+def trainings(ctx: Ctx, language: Optional[Lang] = Query(None, description="training language"),
+              region: Optional[Literal["flanders", "wallonia", "brussels", "german", "federal", "international"]] = None
+              ) -> dict:
+    """The training offer and tools, with provider, audience, language, region, funding and evaluation."""
+    return landscape.trainings(ctx.atlas, ctx.lang, language, region)
+
+
+@page("/sources", "sources.html", formats={"csv": exports.csv_of("documents")})
+def sources(ctx: Ctx) -> dict:
+    """The bibliography: sources and cited documents with what rests on them."""
+    return landscape.sources(ctx.atlas, ctx.lang)
+
+
+@page("/sources/{sid}", "source.html", formats={"csv": exports.csv_of("statements")})
+def source(ctx: Ctx, sid: str) -> dict:
+    """Every statement that rests on one source."""
+    try:
+        sts = landscape.source_statements(ctx.atlas, sid, ctx.lang)
+    except KeyError:
+        raise HTTPException(404, f"unknown source {sid!r} (known: {', '.join(sorted(ctx.atlas.sources))})") from None
+    return {"source": {"id": sid, **ctx.atlas.sources[sid]}, "count": len(sts), "statements": sts}
+
+
+@router.get("/api/datapackage.zip", tags=["exports"], summary="The whole atlas as a Frictionless data package")
+def datapackage(request: Request) -> Response:
+    return Response(export.datapackage(request.app.state.atlas.atlas), media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="policy-atlas.zip"'})
+
+
+@router.get("/api", tags=["pages"], summary="What the API offers")
+def api_index(request: Request) -> dict:
+    paths = request.app.openapi()["paths"]
+    return {"openapi": "/api/openapi.json", "languages": list(i18n.LANGUAGES),
+            "endpoints": {path: ops["get"].get("summary", "") for path, ops in sorted(paths.items())}}
