@@ -59,3 +59,41 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 def pytest_report_header(config):
     return f"shared dir: {shared_dir()}"
+
+
+@pytest.fixture(scope="session")
+def client(atlas_db):
+    from fastapi.testclient import TestClient
+
+    from policy_atlas.web.app import create_app
+
+    with TestClient(create_app(atlas_db)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_server(atlas_db):
+    """The web atlas on a real socket (uvicorn in a thread), for the browser tests."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from policy_atlas.web.app import create_app
+
+    app = create_app(atlas_db)
+    app.state.atlas.atlas  # load before the first request
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +50,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
+        _drop_empty_parameters(request)
         response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -76,6 +78,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from .pages import router
     app.include_router(router)
     return app
+
+
+def _drop_empty_parameters(request: Request) -> None:
+    """A GET form sends untouched fields as `year=`; an empty value means "no filter", not a bad value."""
+    pairs = parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if v != ""]
+    if len(kept) != len(pairs):
+        request.scope["query_string"] = urlencode(kept).encode("latin-1")
 
 
 def _error(request: Request, status: int, message: str, problems: list[str] | None = None) -> Response:
