@@ -1,0 +1,216 @@
+"""Read a policy document and propose the facts it holds. Nothing is written to the atlas: the result is
+a report of mentions (each with file, page, line, offsets, language and the sentence quoted) and of
+proposed statements, each marked as already held by the atlas, conflicting with it, or new."""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable, Iterable
+
+from . import extract
+from .mentions import Mention, Recognizer, fold, values
+from .model import FuzzyDate
+from .queries import Atlas
+
+LANGUAGES = ["nl", "fr", "de", "en"]
+SENTENCE_END = re.compile(r"[.!?](?:\d{1,3})?[\"”’)]?\s+(?=[A-ZÀ-Ý«\"“‘(])|\n[ \t]*\n")
+PARAGRAPH = re.compile(r"\n[ \t]*\n")
+SINCE = {"sinds", "vanaf", "depuis", "since", "seit"}
+LOOKBACK_SENTENCES = 2
+
+
+@cache
+def _language_identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(LANGUAGES)
+    return identifier
+
+
+def language(text: str) -> str | None:
+    """nl / fr / de / en for a paragraph, or None when it is too short to tell."""
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < 25:
+        return None
+    return _language_identifier().classify(text)[0]
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+
+
+def _spans(text: str, pattern: re.Pattern) -> list[Span]:
+    out, start = [], 0
+    for m in pattern.finditer(text):
+        out.append(Span(start, m.start() + (1 if m.group()[:1] in ".!?" else 0)))
+        start = m.end()
+    out.append(Span(start, len(text)))
+    return [s for s in out if text[s.start:s.end].strip()]
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"-[ \t]*\n[ \t]*(?=[a-zà-ÿ])", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Ingester:
+    """One recognizer and one atlas snapshot, many documents."""
+
+    def __init__(self, atlas: Atlas, recognizer: Recognizer | None = None):
+        self.atlas = atlas
+        self.recognizer = recognizer or Recognizer.build(atlas)
+
+    def read(self, name: str, data: bytes, on_page: Callable[[int, int], None] | None = None) -> dict:
+        try:
+            doc = extract.extract(name, data)
+        except extract.ExtractError as exc:
+            return {"file": name, "error": str(exc)}
+        pages, mentions, proposals, langs = [], [], [], {}
+        for page in doc.pages:
+            found, props, page_langs = self.read_page(name, page)
+            mentions += found
+            proposals += props
+            for lang, n in page_langs.items():
+                langs[lang] = langs.get(lang, 0) + n
+            pages.append({"page": page.number, "characters": len(page.text)})
+            if on_page:
+                on_page(page.number, len(doc.pages))
+        return {"file": name, "format": doc.format, "pages": len(doc.pages), "languages": langs,
+                "mentions": mentions, "proposals": _merge(proposals)}
+
+    def read_page(self, name: str, page: extract.Page) -> tuple[list[dict], list[dict], dict[str, int]]:
+        text = page.text
+        paragraphs = _spans(text, PARAGRAPH)
+        para_lang = [(p, language(text[p.start:p.end])) for p in paragraphs]
+        langs: dict[str, int] = {}
+        for _, lang in para_lang:
+            if lang:
+                langs[lang] = langs.get(lang, 0) + 1
+        sentences = _spans(text, SENTENCE_END)
+        found = sorted(self.recognizer.find(text) + values(text), key=lambda m: m.start)
+        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        para_starts = [p.start for p, _ in para_lang]
+        out, by_sentence = [], [[] for _ in sentences]
+        s_index = 0
+        for m in found:
+            while s_index + 1 < len(sentences) and sentences[s_index].end <= m.start:
+                s_index += 1
+            sentence = sentences[s_index]
+            by_sentence[s_index].append(m)
+            at = bisect.bisect_right(para_starts, m.start) - 1
+            lang = para_lang[at][1] if at >= 0 and m.start < para_lang[at][0].end else None
+            out.append({**m.as_dict(), "file": name, "page": page.number, "line": _line(line_starts, m.start),
+                        "language": lang, "sentence": _clean(text[sentence.start:sentence.end])})
+        proposals = self._propose(name, page, text, sentences, by_sentence, line_starts)
+        return out, proposals, langs
+
+    def _propose(self, name, page, text, sentences, by_sentence, line_starts) -> list[dict]:
+        out = []
+        last_subsidy, last_index = None, -LOOKBACK_SENTENCES - 1
+        for index, (span, ms) in enumerate(zip(sentences, by_sentence)):
+            subsidies = [m for m in ms if m.kind == "entity" and self.atlas.types.get(m.id) == "Subsidy"]
+            if subsidies:
+                last_subsidy, last_index = subsidies[-1], index
+            elif (last_subsidy is None or index - last_index > LOOKBACK_SENTENCES
+                  or not _same_paragraph(text, sentences, last_index, index)):
+                continue
+            subsidy = last_subsidy
+            valid_from, valid_to = _period(text, ms)
+            where = {"file": name, "page": page.number, "line": _line(line_starts, span.start),
+                     "quote": _clean(text[span.start:span.end])}
+            for m in ms:
+                if m.kind == "municipality":
+                    out.append(self._fact(subsidy.id, "recipient", m.id, valid_from, valid_to, where,
+                                          [subsidy.surface, m.surface]))
+                elif m.kind == "amount":
+                    out.append(self._fact(subsidy.id, "amount", m.value, valid_from, valid_to, where,
+                                          [subsidy.surface, m.surface]))
+        return out
+
+    def _fact(self, subject, prop, value, valid_from, valid_to, where, evidence) -> dict:
+        status, held = self.compare(subject, prop, value, valid_from, valid_to)
+        return {"subject": subject, "subject_label": self.atlas.label(subject), "property": prop, "value": value,
+                "value_label": self.atlas.label(value) if prop == "recipient" else value,
+                "valid_from": valid_from, "valid_to": valid_to, "status": status, "atlas": held,
+                "evidence": evidence, **where}
+
+    def compare(self, subject, prop, value, valid_from, valid_to) -> tuple[str, list[dict]]:
+        """held: the atlas has this value (with overlapping dates); conflict: same value with dates that
+        cannot overlap, or another amount; new: nothing of the kind."""
+        existing = self.atlas.values(subject, prop)
+        same = [s for s in existing if s.value == value]
+        held = [{"id": s.id, "value": s.value, "valid_from": str(s.valid_from or "") or None,
+                 "valid_to": str(s.valid_to or "") or None, "locator": s.locator} for s in (same or existing)]
+        if same:
+            if any(_overlaps(s.valid_from, s.valid_to, valid_from, valid_to) for s in same):
+                return "held", held
+            return "conflict", held
+        if prop == "amount" and existing:
+            return "conflict", held
+        return "new", []
+
+
+def _same_paragraph(text: str, sentences: list[Span], a: int, b: int) -> bool:
+    between = text[sentences[a].start:sentences[b].start]
+    return not PARAGRAPH.search(between)
+
+
+def _line(line_starts: list[int], offset: int) -> int:
+    return bisect.bisect_right(line_starts, offset)
+
+
+def _period(text: str, ms: list[Mention]) -> tuple[str | None, str | None]:
+    for m in ms:
+        if m.kind == "period":
+            start, end = m.value.split("/")
+            return start, end
+    years = [m for m in ms if m.kind == "year"]
+    if len(years) == 1:
+        before = fold(text[max(0, years[0].start - 12):years[0].start]).split()
+        if before and before[-1] in SINCE:
+            return years[0].value, None
+        return years[0].value, years[0].value
+    return None, None
+
+
+def _overlaps(a_from, a_to, b_from, b_to) -> bool:
+    def first(v, default):
+        return FuzzyDate.parse(str(v)).first_day() if v else default
+
+    def last(v, default):
+        return FuzzyDate.parse(str(v)).last_day() if v else default
+
+    lo, hi = dt.date.min, dt.date.max
+    return first(a_from, lo) <= last(b_to, hi) and first(b_from, lo) <= last(a_to, hi)
+
+
+def _merge(proposals: list[dict]) -> list[dict]:
+    """One proposal per fact and period; repeated evidence is kept as extra places."""
+    merged: dict[tuple, dict] = {}
+    for p in proposals:
+        key = (p["subject"], p["property"], p["value"], p["valid_from"], p["valid_to"])
+        if key in merged:
+            merged[key].setdefault("also_at", []).append({k: p[k] for k in ("file", "page", "line")})
+        else:
+            merged[key] = p
+    return list(merged.values())
+
+
+def summary(results: Iterable[dict]) -> dict:
+    results = list(results)
+    ok = [r for r in results if "error" not in r]
+    kinds: dict[str, int] = {}
+    for r in ok:
+        for m in r["mentions"]:
+            kinds[m["kind"]] = kinds.get(m["kind"], 0) + 1
+    status: dict[str, int] = {}
+    for r in ok:
+        for p in r["proposals"]:
+            status[p["status"]] = status.get(p["status"], 0) + 1
+    return {"files": len(results), "failed": len(results) - len(ok), "mentions": kinds, "proposals": status}

@@ -1,0 +1,293 @@
+"""Mentions in running text: municipalities (through the gazetteer), regions, entities already in the atlas
+(through their labels and aliases in every language), dates and periods, amounts in euro, legal references,
+numac numbers and footnote markers. Each mention keeps its character offsets in the text it was found in."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from . import gazetteer as gaz
+from .queries import Atlas
+
+ENTITY_TYPES = ("Government", "Agency", "Organisation", "Body", "Plan", "LegalAct", "Subsidy", "Programme")
+MAX_NAME_TOKENS = 12
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*(?:\n[ \t]*)*$")
+NO_JOIN = {"en", "of", "et", "ou", "und", "oder", "and", "or"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str
+    id: str | None
+    surface: str
+    start: int
+    end: int
+    value: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "surface": self.surface, "start": self.start, "end": self.end,
+                "value": self.value}
+
+
+@dataclass(frozen=True)
+class Token:
+    key: str
+    start: int
+    end: int
+    capital: bool
+    sentence_start: bool
+
+
+def fold(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().casefold()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words with offsets; a word broken at a line end ("Meche-\\nlen") is joined again."""
+    tokens: list[Token] = []
+    matches = list(WORD.finditer(text))
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        start, end, word = m.start(), m.end(), m.group()
+        while i + 1 < len(matches):
+            nxt = matches[i + 1]
+            gap = text[end:nxt.start()]
+            if not (LINE_BREAK_HYPHEN.match(gap) and nxt.group()[:1].islower() and nxt.group() not in NO_JOIN):
+                break
+            word += nxt.group()
+            end = nxt.end()
+            i += 1
+        before = text[max(0, start - 3):start].strip()
+        sentence_start = not tokens or before.endswith((".", "!", "?", ":", "\n")) or text[start - 1:start] == "\n" \
+            and text[max(0, start - 2):start - 1] == "\n"
+        tokens.append(Token(fold(word), start, end, word[:1].isupper(), sentence_start))
+        i += 1
+    return tokens
+
+
+def _keys(name: str) -> tuple[str, ...]:
+    return tuple(fold(w) for w in WORD.findall(name))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    id: str
+    case_sensitive: str | None = None  # the exact letters an acronym must have
+    ambiguous: bool = False
+
+
+@cache
+def rules() -> dict:
+    return yaml.safe_load(resources.files("policy_atlas").joinpath("data/gazetteer/mention-rules.yaml")
+                          .read_text("utf-8"))
+
+
+def _label_variants(label: str) -> set[str]:
+    """A label, the label without its parenthesis, and an acronym given in parentheses."""
+    out = {label}
+    bare = re.sub(r"\s*\([^)]*\)", "", label).strip()
+    if bare and bare != label:
+        out.add(bare)
+    for inner in re.findall(r"\(([^)]*)\)", label):
+        inner = inner.strip()
+        if re.fullmatch(r"[A-Z][A-Za-z0-9\-/]{1,9}", inner) and bare[:1].upper() == inner[:1]:
+            out.add(inner)
+    return out
+
+
+def _acronym(name: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", name)
+    return bool(letters) and len(name) <= 10 and sum(ch.isupper() for ch in letters) >= max(2, len(letters) - 1)
+
+
+@dataclass
+class Recognizer:
+    """Built once from the gazetteer, the mention rules and the atlas's labels and aliases."""
+    names: dict[tuple[str, ...], list[Candidate]] = field(default_factory=dict)
+    longest_from: dict[str, int] = field(default_factory=dict)
+    place_cues: set[str] = field(default_factory=set)
+    city_cues: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, atlas: Atlas | None, exact: bool = False) -> Recognizer:
+        """`exact=True` is the plain baseline: official names and labels only, matched case-sensitively."""
+        r = rules()
+        rec = cls(place_cues={fold(w) for w in r["place_cues"]}, city_cues={fold(w) for w in r["city_cues"]})
+        ambiguous = {fold(w) for w in r["ambiguous"]}
+        for mun in gaz.load():
+            for name in {mun.name_nl, mun.name_fr, mun.name_de} - {None}:
+                keys = _keys(name)
+                rec._add(keys, Candidate("municipality", mun.entity_id, name if exact else None,
+                                         " ".join(keys) in ambiguous))
+        if not exact:
+            for form, entry in gaz.load().exonyms.items():
+                keys = _keys(form)
+                rec._add(keys, Candidate("municipality", f"mun/{entry['nis']}", None, " ".join(keys) in ambiguous))
+            for region, names in r["regions"].items():
+                for name in names:
+                    rec._add(_keys(name), Candidate("region", f"region/{region}"))
+        if atlas is not None:
+            for eid in atlas.entities_of(*ENTITY_TYPES):
+                names = set(atlas.labels(eid).values())
+                if not exact:
+                    names |= {s.value for s in atlas.values(eid, "alias")}
+                    names = {v for n in names for v in _label_variants(n)}
+                for name in names:
+                    keys = _keys(name)
+                    if not keys or len(keys) > MAX_NAME_TOKENS:
+                        continue
+                    sensitive = name if exact or _acronym(name) else None
+                    rec._add(keys, Candidate("entity", eid, sensitive))
+        return rec
+
+    def _add(self, keys: tuple[str, ...], cand: Candidate) -> None:
+        if keys and cand not in self.names.setdefault(keys, []):
+            self.names[keys].append(cand)
+            self.longest_from[keys[0]] = max(self.longest_from.get(keys[0], 0), len(keys))
+
+    def find(self, text: str, exact: bool = False) -> list[Mention]:
+        tokens = tokenize(text)
+        found: list[tuple[Mention, Candidate, int, int]] = []
+        i = 0
+        while i < len(tokens):
+            hit = self._longest(text, tokens, i, exact)
+            if hit is None:
+                i += 1
+                continue
+            cand, length = hit
+            first, last = tokens[i], tokens[i + length - 1]
+            found.append((Mention(cand.kind, cand.id, text[first.start:last.end], first.start, last.end),
+                          cand, i, i + length))
+            i += length
+        return self._resolve(text, tokens, found) if not exact else [m for m, *_ in found]
+
+    def _longest(self, text: str, tokens: list[Token], i: int, exact: bool):
+        for length in range(min(self.longest_from.get(tokens[i].key, 0), len(tokens) - i), 0, -1):
+            cands = self.names.get(tuple(t.key for t in tokens[i:i + length]))
+            if not cands:
+                continue
+            surface = text[tokens[i].start:tokens[i + length - 1].end]
+            ok = [c for c in cands if self._shape_ok(c, surface, tokens[i], length)]
+            if ok:
+                order = {"region": 0, "entity": 1, "municipality": 2}
+                return sorted(ok, key=lambda c: order[c.kind])[0], length
+        return None
+
+    @staticmethod
+    def _shape_ok(cand: Candidate, surface: str, first: Token, length: int) -> bool:
+        if cand.case_sensitive is not None:
+            return re.sub(r"\W", "", surface) == re.sub(r"\W", "", cand.case_sensitive)
+        if cand.kind in ("municipality", "region"):
+            return first.capital
+        return first.capital or length > 1 or len(first.key) >= 8
+
+    def _resolve(self, text, tokens, found) -> list[Mention]:
+        """Context rules: Brussel the city or the region; common-word names only as places."""
+        out: list[Mention] = []
+        for n, (mention, cand, i, j) in enumerate(found):
+            prev_key = tokens[i - 1].key if i > 0 else ""
+            if cand.kind == "region" and mention.id == "region/brussels":
+                city = prev_key in self.city_cues or _in_list(text, found, n)
+                if city:
+                    mention = Mention("municipality", "mun/21004", mention.surface, mention.start, mention.end)
+            elif cand.ambiguous:
+                if tokens[i].sentence_start or not (prev_key in self.place_cues or _in_list(text, found, n)):
+                    continue
+            out.append(mention)
+        return out
+
+
+def _in_list(text: str, found, n: int) -> bool:
+    """Whether mention n stands in a list of municipalities (a neighbour joined by a comma, "en", "et", …)."""
+    joiners = {fold(w) for w in rules()["list_joiners"]}
+
+    def joined(a, b) -> bool:
+        gap = fold(text[a[0].end:b[0].start]).strip()
+        parts = [p for p in re.split(r"(\s+|,|;|/|&)", gap) if p.strip()]
+        return len(gap) <= 8 and all(p in joiners for p in parts)
+
+    neighbours = []
+    if n > 0 and joined(found[n - 1], found[n]):
+        neighbours.append(found[n - 1])
+    if n + 1 < len(found) and joined(found[n], found[n + 1]):
+        neighbours.append(found[n + 1])
+    return any(nb[1].kind == "municipality" and not nb[1].ambiguous for nb in neighbours)
+
+
+MONTHS = {
+    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7, "augustus": 8,
+    "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
+    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+    "januar": 1, "februar": 2, "marz": 3, "august": 8, "dezember": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
+}
+MONTH_WORDS = "|".join(sorted(set(MONTHS) | {"février", "août", "décembre", "märz"},
+                              key=len, reverse=True))
+YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+PATTERNS = [
+    ("period", re.compile(rf"\b(?:van|vanaf|from|de|du|von)\s+({YEAR})\s+(?:tot|tot en met|to|until|à|au|jusqu'en|bis)\s+({YEAR})\b", re.I)),
+    ("period", re.compile(rf"\b({YEAR})\s*[-–]\s*({YEAR})\b")),
+    ("date", re.compile(r"\b(\d{1,2})/(\d{1,2})/(" + YEAR + r")\b")),
+    ("date", re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({MONTH_WORDS})\s+({YEAR})\b", re.I)),
+    ("month", re.compile(rf"\b({MONTH_WORDS})\s+({YEAR})\b", re.I)),
+    ("year", re.compile(rf"(?<![\d/.,])\b({YEAR})\b(?![\d/]|,\d)")),
+    ("amount", re.compile(r"(?:€|EUR|euro)\s*(\d{1,3}(?:[.\s  ]\d{3})*(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?", re.I)),
+    ("amount", re.compile(r"\b(\d{1,3}(?:[.\s  ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?\s*(?:€|euro|EUR)\b", re.I)),
+    ("numac", re.compile(r"\bnumac\s*:?\s*(\d{10})\b", re.I)),
+    ("legal", re.compile(rf"\b(?:(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Dd]ecreet|[Oo]rdonnantie|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|[Gg]esetz|[Dd]ekret|[Rr]undschreiben)\s+(?:van|du|vom|of)?\s*(?:\d{{1,2}}(?:er)?\s+(?:{MONTH_WORDS})\s+{YEAR}|\d{{1,2}}/\d{{1,2}}/{YEAR})", re.I)),
+    ("footnote", re.compile(r"(?<=[a-zà-ÿ\)\]’'\".,;:])(\d{1,3})(?=\s|$)")),
+]
+MULTIPLIERS = {"miljoen": 1e6, "million": 1e6, "millions": 1e6, "millionen": 1e6, "mio": 1e6, "mio.": 1e6,
+               "miljard": 1e9}
+
+
+def _month(word: str) -> int | None:
+    return MONTHS.get(fold(word))
+
+
+def values(text: str) -> list[Mention]:
+    """Dates, periods, amounts, legal references, numac numbers and footnote markers, longest first."""
+    taken = bytearray(len(text) + 1)
+    out: list[Mention] = []
+    for kind, pattern in PATTERNS:
+        for m in pattern.finditer(text):
+            if taken.find(1, m.start(), m.end()) != -1:
+                continue
+            value = _value(kind, m)
+            if value is None:
+                continue
+            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            out.append(Mention("date" if kind == "month" else kind, None, m.group(), m.start(), m.end(), value))
+    return sorted(out, key=lambda x: x.start)
+
+
+def _value(kind: str, m: re.Match) -> str | None:
+    g = m.groups()
+    if kind == "period":
+        return f"{g[0]}/{g[1]}" if g[0] <= g[1] else None
+    if kind == "date":
+        if "/" in m.group():
+            day, month, year = int(g[0]), int(g[1]), g[2]
+        else:
+            day, month, year = int(g[0]), _month(g[1]), g[2]
+        return f"{year}-{month:02d}-{day:02d}" if month and 1 <= month <= 12 and 1 <= day <= 31 else None
+    if kind == "month":
+        month = _month(g[0])
+        return f"{g[1]}-{month:02d}" if month else None
+    if kind == "year":
+        return g[0]
+    if kind == "amount":
+        number = float(re.sub(r"[.\s  ]", "", g[0]).replace(",", "."))
+        return f"{number * MULTIPLIERS.get((g[1] or '').lower(), 1):.2f}"
+    if kind == "footnote":
+        return g[0] if 0 < int(g[0]) <= 999 else None
+    return m.group(1) if kind == "numac" else re.sub(r"\s+", " ", m.group())
