@@ -175,6 +175,61 @@ def export(format: str = typer.Option("jsonl", "--format", help="jsonl or csv"),
 
 
 @app.command()
+def ingest(files: list[Path] = typer.Argument(..., help="PDF, HTML, DOCX or text files."),
+           format: str = typer.Option("text", "--format", help="text or json"),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the JSON report here."),
+           db: Optional[str] = DB_OPTION) -> None:
+    """Read documents and propose facts (nothing is written to the atlas). Exit 1 if any file failed."""
+    from .ingest import Ingester, summary
+
+    if format not in ("text", "json"):
+        err.print(f"--format must be text or json, not {format!r}")
+        raise typer.Exit(2)
+    ingester = Ingester(_atlas(db))
+    results = []
+    with _progress() as bar:
+        files_task = bar.add_task("files", total=len(files))
+        pages_task = bar.add_task("pages", total=None)
+        for path in files:
+            bar.update(pages_task, description=f"pages of {path.name}", completed=0, total=None)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                results.append({"file": str(path), "error": f"{path}: {exc.strerror or exc}"})
+            else:
+                results.append(ingester.read(str(path), data,
+                                             on_page=lambda n, total: bar.update(pages_task, completed=n, total=total)))
+            bar.advance(files_task)
+    report = {"summary": summary(results), "files": results}
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        err.print(f"wrote {output}")
+    if format == "json" and not output:
+        out.print_json(text) if out.is_terminal else sys.stdout.write(text + "\n")
+    elif format == "text":
+        _print_ingest(results)
+    if any("error" in r for r in results):
+        raise typer.Exit(1)
+
+
+def _print_ingest(results: list[dict]) -> None:
+    for r in results:
+        if "error" in r:
+            err.print(f"[red]error[/] {r['error']}", markup=True, highlight=False)
+            continue
+        kinds: dict[str, int] = {}
+        for m in r["mentions"]:
+            kinds[m["kind"]] = kinds.get(m["kind"], 0) + 1
+        out.print(f"[bold]{r['file']}[/] ({r['format']}, {r['pages']} pages, paragraphs by language {r['languages']})")
+        out.print("  mentions: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())), markup=False)
+        for p in r["proposals"]:
+            when = f" {p['valid_from'] or '…'}–{p['valid_to'] or '…'}" if p["valid_from"] or p["valid_to"] else ""
+            out.print(f"  [{p['status']:8}] {p['subject_label']} — {p['property']} — {p['value_label']}{when}"
+                      f"  (page {p['page']}, line {p['line']})", markup=False)
+
+
+@app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
           port: int = typer.Option(8000, help="Port."), db: Optional[str] = DB_OPTION) -> None:
     """Start the web atlas (builds the database from the bundled dataset first if it is empty)."""

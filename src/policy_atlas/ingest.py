@@ -11,7 +11,7 @@ from functools import cache
 from typing import Callable, Iterable
 
 from . import extract
-from .mentions import Mention, Recognizer, fold, values
+from .mentions import Mention, Recognizer, fold, mask_urls, values
 from .model import FuzzyDate
 from .queries import Atlas
 
@@ -65,6 +65,20 @@ class Ingester:
     def __init__(self, atlas: Atlas, recognizer: Recognizer | None = None):
         self.atlas = atlas
         self.recognizer = recognizer or Recognizer.build(atlas)
+        self.acts: dict[str, list[str]] = {}
+        for act in atlas.entities_of("LegalAct"):
+            for st in atlas.values(act, "signed"):
+                self.acts.setdefault(str(st.value), []).append(act)
+            for st in atlas.values(act, "numac"):
+                self.acts.setdefault(f"numac:{st.value}", []).append(act)
+
+    def link(self, m: Mention) -> Mention:
+        """A legal reference or numac number of an act the atlas holds becomes a mention of that act."""
+        key = f"numac:{m.value}" if m.kind == "numac" else (m.value or "").rsplit(" ", 1)[-1]
+        acts = self.acts.get(key, []) if m.kind in ("legal", "numac") else []
+        if len(acts) != 1:
+            return m
+        return Mention("entity" if m.kind == "legal" else "numac", acts[0], m.surface, m.start, m.end, m.value)
 
     def read(self, name: str, data: bytes, on_page: Callable[[int, int], None] | None = None) -> dict:
         try:
@@ -93,7 +107,13 @@ class Ingester:
             if lang:
                 langs[lang] = langs.get(lang, 0) + 1
         sentences = _spans(text, SENTENCE_END)
-        found = sorted(self.recognizer.find(text) + values(text), key=lambda m: m.start)
+        scan = mask_urls(text)
+        names = self.recognizer.find(scan)
+        covered = bytearray(len(text) + 1)
+        for m in names:
+            covered[m.start:m.end] = b"\x01" * (m.end - m.start)
+        found = sorted(names + [self.link(v) for v in values(scan) if covered.find(1, v.start, v.end) == -1],
+                       key=lambda m: m.start)
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         para_starts = [p.start for p, _ in para_lang]
         out, by_sentence = [], [[] for _ in sentences]

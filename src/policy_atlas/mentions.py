@@ -44,6 +44,14 @@ class Token:
     sentence_start: bool
 
 
+URL = re.compile(r"\b(?:https?://|www\.)\S+(?:\n(?=\S*[/=&]\S*)\S+)*", re.I)
+
+
+def mask_urls(text: str) -> str:
+    """Web addresses blanked out (same length, so offsets stay): their words are not mentions."""
+    return URL.sub(lambda m: re.sub(r"\S", " ", m.group()), text)
+
+
 def fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().casefold()
 
@@ -59,7 +67,10 @@ def tokenize(text: str) -> list[Token]:
         while i + 1 < len(matches):
             nxt = matches[i + 1]
             gap = text[end:nxt.start()]
-            if not (LINE_BREAK_HYPHEN.match(gap) and nxt.group()[:1].islower() and nxt.group() not in NO_JOIN):
+            broken = LINE_BREAK_HYPHEN.match(gap)
+            lower_tail = nxt.group()[:1].islower() and nxt.group() not in NO_JOIN
+            caps = word.isupper() and nxt.group()[:2].isupper() and len(word) <= 4  # "LI-\nVC-R"
+            if not (broken and (lower_tail or caps)):
                 break
             word += nxt.group()
             end = nxt.end()
@@ -234,6 +245,9 @@ MONTH_WORDS = "|".join(sorted(set(MONTHS) | {"février", "août", "décembre", "
                               key=len, reverse=True))
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 PATTERNS = [
+    ("numac", re.compile(r"\bnumac\s*:?\s*(\d{10})\b", re.I)),
+    ("legal", re.compile(rf"\b(?:(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Dd]ecreet|[Oo]rdonnantie|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|[Gg]esetz|[Dd]ekret|[Rr]undschreiben)\s+(?:van|du|vom|of)?\s*(?:\d{{1,2}}(?:er)?\s+(?:{MONTH_WORDS})\s+{YEAR}|\d{{1,2}}/\d{{1,2}}/{YEAR})", re.I)),
+    ("legal", re.compile(rf"\(({YEAR}),\s*({MONTH_WORDS})\s+(\d{{1,2}})\)\.\s+(?:(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|[Dd]ecreet|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal)", re.I)),
     ("period", re.compile(rf"\b(?:van|vanaf|from|de|du|von)\s+({YEAR})\s+(?:tot|tot en met|to|until|à|au|jusqu'en|bis)\s+({YEAR})\b", re.I)),
     ("period", re.compile(rf"\b({YEAR})\s*[-–]\s*({YEAR})\b")),
     ("date", re.compile(r"\b(\d{1,2})/(\d{1,2})/(" + YEAR + r")\b")),
@@ -242,9 +256,8 @@ PATTERNS = [
     ("year", re.compile(rf"(?<![\d/.,])\b({YEAR})\b(?![\d/]|,\d)")),
     ("amount", re.compile(r"(?:€|EUR|euro)\s*(\d{1,3}(?:[.\s  ]\d{3})*(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?", re.I)),
     ("amount", re.compile(r"\b(\d{1,3}(?:[.\s  ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?\s*(?:€|euro|EUR)\b", re.I)),
-    ("numac", re.compile(r"\bnumac\s*:?\s*(\d{10})\b", re.I)),
-    ("legal", re.compile(rf"\b(?:(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Dd]ecreet|[Oo]rdonnantie|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|[Gg]esetz|[Dd]ekret|[Rr]undschreiben)\s+(?:van|du|vom|of)?\s*(?:\d{{1,2}}(?:er)?\s+(?:{MONTH_WORDS})\s+{YEAR}|\d{{1,2}}/\d{{1,2}}/{YEAR})", re.I)),
     ("footnote", re.compile(r"(?<=[a-zà-ÿ\)\]’'\".,;:])(\d{1,3})(?=\s|$)")),
+
 ]
 MULTIPLIERS = {"miljoen": 1e6, "million": 1e6, "millions": 1e6, "millionen": 1e6, "mio": 1e6, "mio.": 1e6,
                "miljard": 1e9}
@@ -290,4 +303,25 @@ def _value(kind: str, m: re.Match) -> str | None:
         return f"{number * MULTIPLIERS.get((g[1] or '').lower(), 1):.2f}"
     if kind == "footnote":
         return g[0] if 0 < int(g[0]) <= 999 else None
-    return m.group(1) if kind == "numac" else re.sub(r"\s+", " ", m.group())
+    if kind == "numac":
+        return m.group(1)
+    return _legal_value(m.group())
+
+
+def _legal_value(text: str) -> str:
+    """The act and its date: "Koninklijk besluit 2013-09-04"."""
+    act = re.search(r"(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Dd]ecreet|[Oo]rdonnantie|"
+                    r"[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|[Gg]esetz|[Dd]ekret|[Rr]undschreiben", text)
+    apa = re.search(rf"\(({YEAR}),\s*({MONTH_WORDS})\s+(\d{{1,2}})\)", text, re.I)
+    numeric = re.search(rf"(\d{{1,2}})/(\d{{1,2}})/({YEAR})", text)
+    named = re.search(rf"(\d{{1,2}})(?:er)?\s+({MONTH_WORDS})\s+({YEAR})", text, re.I)
+    if apa:
+        year, month, day = apa.group(1), _month(apa.group(2)), int(apa.group(3))
+    elif numeric:
+        day, month, year = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
+    elif named:
+        day, month, year = int(named.group(1)), _month(named.group(2)), named.group(3)
+    else:
+        return re.sub(r"\s+", " ", text)
+    name = re.sub(r"\s+", " ", act.group()) if act else "act"
+    return f"{name} {year}-{month or 0:02d}-{day:02d}"

@@ -37,6 +37,12 @@ class AtlasState:
         return Atlas.from_snapshot(store.snapshot(engine))
 
     @cached_property
+    def ingester(self):
+        from ..ingest import Ingester
+
+        return Ingester(self.atlas)
+
+    @cached_property
     def index(self) -> Index:
         return Index.build(self.atlas)
 

@@ -7,7 +7,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .. import annex, coverage, export, gazetteer, landscape, network, svgmap, timeline
@@ -222,3 +222,43 @@ def api_index(request: Request) -> dict:
     paths = request.app.openapi()["paths"]
     return {"openapi": "/api/openapi.json", "languages": list(i18n.LANGUAGES),
             "endpoints": {path: ops["get"].get("summary", "") for path, ops in sorted(paths.items())}}
+
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@router.get("/{lang}/ingest", include_in_schema=False)
+def ingest_form(request: Request, lang: Lang):
+    return HTMLResponse(render("ingest.html", lang, request, {"results": None, "summary": None}))
+
+
+async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
+    out = []
+    for upload in files:
+        data = await upload.read(MAX_UPLOAD + 1)
+        out.append((upload.filename or "upload", data))
+    return out
+
+
+def _ingest(request: Request, uploads: list[tuple[str, bytes]]) -> dict:
+    from ..ingest import summary
+
+    ingester = request.app.state.atlas.ingester
+    results = []
+    for name, data in uploads:
+        if len(data) > MAX_UPLOAD:
+            results.append({"file": name, "error": f"{name}: larger than {MAX_UPLOAD // 1_048_576} MB"})
+        else:
+            results.append(ingester.read(name, data))
+    return {"summary": summary(results), "files": results}
+
+
+@router.post("/api/ingest", tags=["ingest"], summary="Read documents and propose facts (nothing is written)")
+async def ingest_api(request: Request, files: list[UploadFile] = File(..., description="PDF, HTML, DOCX or text")):
+    return JSONResponse(_ingest(request, await _read_uploads(files)))
+
+
+@router.post("/{lang}/ingest", include_in_schema=False)
+async def ingest_upload(request: Request, lang: Lang, files: list[UploadFile] = File(...)):
+    report = _ingest(request, await _read_uploads(files))
+    return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"]}))

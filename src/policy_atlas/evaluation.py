@@ -1,0 +1,133 @@
+"""Scoring the ingester against hand-annotated passages of the report: precision, recall and F1 per kind of
+mention and for proposed facts, for the ingester and for a plain exact-match baseline."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .extract import Page
+from .ingest import Ingester
+from .mentions import Recognizer
+from .queries import Atlas
+from .sourcetext import shared_dir
+
+REPORT = "sources/belgian-approach-to-radicalisation-2019.nl.txt"
+KINDS = ("municipality", "entity")
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: Score) -> None:
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 3),
+                "recall": round(self.recall, 3), "f1": round(self.f1, 3)}
+
+
+def load_annotations(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text("utf-8"))["passages"]
+
+
+def passage_text(passage: dict) -> str:
+    lines = (shared_dir() / REPORT).read_text("utf-8").split("\n")
+    first, last = passage["lines"]
+    return "\n".join(lines[first - 1:last])
+
+
+def _surface_pattern(surface: str) -> re.Pattern:
+    """The surface as printed: any white space, and a line-break hyphen between any two letters."""
+    parts = []
+    for ch in surface:
+        parts.append(r"\s+" if ch.isspace() else re.escape(ch) + r"(?:-[ \t]*\n[ \t]*)?")
+    return re.compile("".join(parts))
+
+
+def gold_spans(passage: dict, text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, id, start, end) for each annotated mention, found in order in the passage text."""
+    out, cursor = [], 0
+    for surface, eid in passage["mentions"]:
+        m = _surface_pattern(surface).search(text, cursor)
+        if m is None:
+            raise ValueError(f"{passage['id']}: {surface!r} not found after offset {cursor}")
+        kind = "municipality" if eid.startswith("mun/") else "entity"
+        out.append((kind, eid, m.start(), m.end()))
+        cursor = m.end()
+    return out
+
+
+def match(gold: list[tuple], found: list[tuple]) -> dict[str, Score]:
+    """One-to-one: a found mention is right when it has the gold id and overlaps the gold span."""
+    scores = {k: Score() for k in KINDS}
+    used: set[int] = set()
+    for kind, eid, start, end in gold:
+        hit = next((i for i, f in enumerate(found) if i not in used and f[1] == eid and f[2] < end and start < f[3]), None)
+        if hit is None:
+            scores[kind].fn += 1
+        else:
+            used.add(hit)
+            scores[kind].tp += 1
+    for i, f in enumerate(found):
+        if i not in used and f[0] in scores:
+            scores[f[0]].fp += 1
+    return scores
+
+
+def evaluate(atlas: Atlas, passages: list[dict], split: str | None = None) -> dict:
+    """Scores of the ingester and of the exact-match baseline, per kind and for facts, over one split."""
+    ingester = Ingester(atlas)
+    baseline = Recognizer.build(atlas, exact=True)
+    system = {k: Score() for k in KINDS}
+    base = {k: Score() for k in KINDS}
+    facts = Score()
+    errors: list[dict] = []
+    chosen = [p for p in passages if split is None or p["split"] == split]
+    for passage in chosen:
+        text = passage_text(passage)
+        gold = gold_spans(passage, text)
+        mentions, proposals, _ = ingester.read_page("report", Page(passage["lines"][0], text))
+        found = [(m["kind"], m["id"], m["start"], m["end"]) for m in mentions if m["kind"] in KINDS]
+        for kind, score in match(gold, found).items():
+            system[kind].add(score)
+        plain = [(m.kind, m.id, m.start, m.end) for m in baseline.find(text, exact=True)]  # no URL masking either
+        for kind, score in match(gold, plain).items():
+            base[kind].add(score)
+        expected = {tuple(f) for f in passage.get("facts", [])}
+        proposed = {(p["subject"], p["property"], p["value"]) for p in proposals}
+        facts.add(Score(len(expected & proposed), len(proposed - expected), len(expected - proposed)))
+        errors += _errors(passage["id"], text, gold, found)
+    return {"split": split or "all", "passages": len(chosen), "gold_mentions": sum(len(p["mentions"]) for p in chosen),
+            "system": {k: s.as_dict() for k, s in system.items()},
+            "baseline": {k: s.as_dict() for k, s in base.items()},
+            "facts": facts.as_dict(), "errors": errors}
+
+
+def _errors(pid: str, text: str, gold: list[tuple], found: list[tuple]) -> list[dict]:
+    out = []
+    for kind, eid, start, end in gold:
+        if not any(f[1] == eid and f[2] < end and start < f[3] for f in found):
+            out.append({"passage": pid, "type": "missed", "id": eid, "surface": text[start:end]})
+    for kind, eid, start, end in found:
+        if kind in KINDS and not any(g[1] == eid and g[2] < end and start < g[3] for g in gold):
+            out.append({"passage": pid, "type": "spurious", "id": eid, "surface": text[start:end]})
+    return out
