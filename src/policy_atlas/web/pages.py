@@ -221,7 +221,7 @@ def datapackage(request: Request) -> Response:
 def api_index(request: Request) -> dict:
     paths = request.app.openapi()["paths"]
     return {"openapi": "/api/openapi.json", "languages": list(i18n.LANGUAGES),
-            "endpoints": {path: ops["get"].get("summary", "") for path, ops in sorted(paths.items())}}
+            "endpoints": {path: next(iter(ops.values())).get("summary", "") for path, ops in sorted(paths.items())}}
 
 
 MAX_UPLOAD = 20 * 1024 * 1024
