@@ -210,7 +210,8 @@ class Recognizer:
                 if city:
                     mention = Mention("municipality", "mun/21004", mention.surface, mention.start, mention.end)
             elif cand.ambiguous:
-                if tokens[i].sentence_start or not (prev_key in self.place_cues or _in_list(text, found, n)):
+                cued = prev_key in self.place_cues and not tokens[i].sentence_start
+                if not (cued or _in_list(text, found, n)):
                     continue
             out.append(mention)
         return out
