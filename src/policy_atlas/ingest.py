@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Callable, Iterable
@@ -22,13 +23,22 @@ SINCE = {"sinds", "vanaf", "depuis", "since", "seit"}
 LOOKBACK_SENTENCES = 2
 
 
-@cache
-def _language_identifier():
+def _load_identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(LANGUAGES)
     return identifier
+
+
+@cache
+def _identifier_future() -> Future:
+    """The language model takes ~0.7 s to decompress; it loads in a thread while the recognizer is built."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="langid").submit(_load_identifier)
+
+
+def _language_identifier():
+    return _identifier_future().result()
 
 
 def language(text: str) -> str | None:
@@ -63,6 +73,7 @@ class Ingester:
     """One recognizer and one atlas snapshot, many documents."""
 
     def __init__(self, atlas: Atlas, recognizer: Recognizer | None = None):
+        _identifier_future()
         self.atlas = atlas
         self.recognizer = recognizer or Recognizer.build(atlas)
         self.acts: dict[str, list[str]] = {}
@@ -98,22 +109,26 @@ class Ingester:
         return {"file": name, "format": doc.format, "pages": len(doc.pages), "languages": langs,
                 "mentions": mentions, "proposals": _merge(proposals)}
 
-    def read_page(self, name: str, page: extract.Page) -> tuple[list[dict], list[dict], dict[str, int]]:
-        text = page.text
-        paragraphs = _spans(text, PARAGRAPH)
-        para_lang = [(p, language(text[p.start:p.end])) for p in paragraphs]
-        langs: dict[str, int] = {}
-        for _, lang in para_lang:
-            if lang:
-                langs[lang] = langs.get(lang, 0) + 1
-        sentences = _spans(text, SENTENCE_END)
+    def mentions(self, text: str) -> list[Mention]:
+        """Names first; then values (dates, amounts, legal references) outside the names, linked to acts."""
         scan = mask_urls(text)
         names = self.recognizer.find(scan)
         covered = bytearray(len(text) + 1)
         for m in names:
             covered[m.start:m.end] = b"\x01" * (m.end - m.start)
-        found = sorted(names + [self.link(v) for v in values(scan) if covered.find(1, v.start, v.end) == -1],
-                       key=lambda m: m.start)
+        return sorted(names + [self.link(v) for v in values(scan) if covered.find(1, v.start, v.end) == -1],
+                      key=lambda m: m.start)
+
+    def read_page(self, name: str, page: extract.Page) -> tuple[list[dict], list[dict], dict[str, int]]:
+        text = page.text
+        sentences = _spans(text, SENTENCE_END)
+        found = self.mentions(text)
+        paragraphs = _spans(text, PARAGRAPH)
+        para_lang = [(p, language(text[p.start:p.end])) for p in paragraphs]  # the model is loaded by now
+        langs: dict[str, int] = {}
+        for _, lang in para_lang:
+            if lang:
+                langs[lang] = langs.get(lang, 0) + 1
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         para_starts = [p.start for p, _ in para_lang]
         out, by_sentence = [], [[] for _ in sentences]
