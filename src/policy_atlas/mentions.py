@@ -256,7 +256,7 @@ PATTERNS = [
     ("month", re.compile(rf"\b({MONTH_WORDS})\s+({YEAR})\b", re.I)),
     ("year", re.compile(rf"(?<![\d/.,])\b({YEAR})\b(?![\d/]|,\d)")),
     ("amount", re.compile(r"(?:€|EUR|euro)\s*(\d{1,3}(?:[.\s  ]\d{3})*(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?", re.I)),
-    ("amount", re.compile(r"\b(\d{1,3}(?:[.\s  ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?\s*(?:€|euro|EUR)\b", re.I)),
+    ("amount", re.compile(r"\b(\d{1,3}(?:[.\s  ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?\s*(?:d['’]\s*)?(?:€|euros?|EUR)\b", re.I)),
     ("footnote", re.compile(r"(?<=[a-zà-ÿ\)\]’'\".,;:])(\d{1,3})(?=\s|$)")),
 
 ]
