@@ -5,7 +5,7 @@ from playwright.sync_api import expect, sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 PAGES = ["/nl/", "/nl/search?q=luik", "/nl/entity/body/livcr", "/nl/municipality/62063", "/nl/overview", "/nl/map",
          "/nl/map?view=livcr", "/nl/network", "/nl/timeline", "/nl/livcr", "/nl/trainings", "/nl/sources",
-         "/fr/", "/de/map", "/en/network"]
+         "/fr/", "/de/map", "/en/network", "/nl/ingest"]
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +90,17 @@ def test_municipality_form_on_home(page, live_server):
     page.get_by_label("Gemeinde (in jeder Sprache oder NIS-Code)").fill("Bergen")
     page.get_by_role("button", name="Profil anzeigen").click()
     expect(page).to_have_url(f"{live_server}/de/municipality/53053")
+
+
+def test_upload_a_document_and_see_proposals(page, live_server, tmp_path):
+    doc = tmp_path / "oproep.txt"
+    doc.write_text("De Impulssubsidie werd in 2016 toegekend aan Anderlecht en Zele.", encoding="utf-8")
+    page.goto(live_server + "/en/ingest")
+    page.get_by_label("Documents").set_input_files(str(doc))
+    page.get_by_role("button", name="Read").click()
+    expect(page.locator("h2", has_text="oproep.txt")).to_be_visible()
+    rows = page.locator("table").first.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has=page.get_by_role("link", name="Anderlecht", exact=True))).to_contain_text("held")
+    expect(rows.filter(has=page.get_by_role("link", name="Zele", exact=True))).to_contain_text("new")
+    assert page.console_problems == []
