@@ -6,24 +6,15 @@ files), because this machine is shared and noisy. Run: .venv/bin/python benchmar
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
+from timing import timed
+
 from policy_atlas import dataset, export, gazetteer, store
 from policy_atlas.queries import Atlas, profile
-
-
-def timed(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 from policy_atlas import dataset, evaluation, store
 from policy_atlas.ingest import Ingester
@@ -25,15 +26,6 @@ from policy_atlas.queries import Atlas
 from policy_atlas.sourcetext import shared_dir
 
 HERE = Path(__file__).parent
-
-
-def timed(fn, repeat=3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def quality(atlas: Atlas) -> None:

@@ -61,7 +61,7 @@ def main() -> None:
     client = TestClient(create_app(url))
     results = [(name, measure(client, path, n)) for name, path in PAGES]
     base = statistics.median(results[0][1])
-    print(f"| page | median ms | p95 ms | × baseline |\n| --- | ---: | ---: | ---: |")
+    print("| page | median ms | p95 ms | × baseline |\n| --- | ---: | ---: | ---: |")
     for name, times in results:
         med = statistics.median(times)
         p95 = statistics.quantiles(times, n=20)[-1]

@@ -1,5 +1,4 @@
 """One test per kind of bad input; each checks that the message names the file, the line and the fault."""
-import pytest
 
 from policy_atlas import dataset
 from tests.conftest import cli, make_dataset
