@@ -75,12 +75,18 @@ def tokenize(text: str) -> list[Token]:
             word += nxt.group()
             end = nxt.end()
             i += 1
-        before = text[max(0, start - 3):start].strip()
-        sentence_start = not tokens or before.endswith((".", "!", "?", ":", "\n")) or text[start - 1:start] == "\n" \
-            and text[max(0, start - 2):start - 1] == "\n"
-        tokens.append(Token(fold(word), start, end, word[:1].isupper(), sentence_start))
+        tokens.append(Token(fold(word), start, end, word[:1].isupper(), not tokens or _starts_sentence(text, start)))
         i += 1
     return tokens
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """After . ! ? : (and a footnote number, "Vilvoorde.67 Dit") or a blank line."""
+    before = text[max(0, start - 12):start]
+    gap = before[len(before.rstrip()):]
+    if gap.count("\n") >= 2:
+        return True
+    return before.rstrip().rstrip("0123456789").endswith((".", "!", "?", ":"))
 
 
 def _keys(name: str) -> tuple[str, ...]:
@@ -126,12 +132,14 @@ class Recognizer:
     longest_from: dict[str, int] = field(default_factory=dict)
     place_cues: set[str] = field(default_factory=set)
     city_cues: set[str] = field(default_factory=set)
+    joiners: set[str] = field(default_factory=set)
 
     @classmethod
     def build(cls, atlas: Atlas | None, exact: bool = False) -> Recognizer:
         """`exact=True` is the plain baseline: official names and labels only, matched case-sensitively."""
         r = rules()
-        rec = cls(place_cues={fold(w) for w in r["place_cues"]}, city_cues={fold(w) for w in r["city_cues"]})
+        rec = cls(place_cues={fold(w) for w in r["place_cues"]}, city_cues={fold(w) for w in r["city_cues"]},
+                  joiners={fold(w) for w in r["list_joiners"]})
         ambiguous = {fold(w) for w in r["ambiguous"]}
         for mun in gaz.load():
             for name in {mun.name_nl, mun.name_fr, mun.name_de} - {None}:
@@ -206,20 +214,19 @@ class Recognizer:
         for n, (mention, cand, i, j) in enumerate(found):
             prev_key = tokens[i - 1].key if i > 0 else ""
             if cand.kind == "region" and mention.id == "region/brussels":
-                city = prev_key in self.city_cues or _in_list(text, found, n)
+                city = prev_key in self.city_cues or _in_list(text, found, n, self.joiners)
                 if city:
                     mention = Mention("municipality", "mun/21004", mention.surface, mention.start, mention.end)
             elif cand.ambiguous:
                 cued = prev_key in self.place_cues and not tokens[i].sentence_start
-                if not (cued or _in_list(text, found, n)):
+                if not (cued or _in_list(text, found, n, self.joiners)):
                     continue
             out.append(mention)
         return out
 
 
-def _in_list(text: str, found, n: int) -> bool:
+def _in_list(text: str, found, n: int, joiners: set[str]) -> bool:
     """Whether mention n stands in a list of municipalities (a neighbour joined by a comma, "en", "et", …)."""
-    joiners = {fold(w) for w in rules()["list_joiners"]}
 
     def joined(a, b) -> bool:
         gap = fold(text[a[0].end:b[0].start]).strip()

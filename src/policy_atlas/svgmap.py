@@ -19,6 +19,7 @@ from pathlib import Path
 
 from shapely.geometry import LineString, Polygon
 
+from . import gazetteer as gaz
 from .gazetteer import province_of, region_of
 
 WIDTH = 1000.0
@@ -193,8 +194,6 @@ def _municipality_area(mun) -> str:
 
 def grant_layer(grants: dict[str, list[dict]], lang: str) -> dict:
     """Municipalities coloured by how many subsidies each received (with the filters applied)."""
-    from . import gazetteer as gaz
-
     geo = load_geometry()
     items = []
     for mun in gaz.load():
@@ -213,8 +212,6 @@ def grant_layer(grants: dict[str, list[dict]], lang: str) -> dict:
 def livcr_layer(livcr: dict, lang: str) -> dict:
     """Municipalities shaded by their region's LIVC-R share (the report gives counts per region, not names);
     municipalities whose own LIVC-R the report confirms are marked."""
-    from . import gazetteer as gaz
-
     geo = load_geometry()
     shares = {}
     for fig in livcr["figures"]:
