@@ -155,3 +155,21 @@ def test_bad_parameters_get_a_4xx_with_a_message(client, path, params, status, w
        value=st.text(max_size=30))
 def test_no_parameter_value_causes_a_server_error(client, path, key, value):
     assert client.get(path, params={key: value}).status_code < 500
+
+
+def test_search_government_facet(client):
+    data = client.get("/api/search", params={"government": "gov/wallonia", "type": "Subsidy"}).json()
+    assert data["count"] > 0 and all("gov/wallonia" in r["governments"] for r in data["results"])
+    assert data["facets"]["government"] == {"gov/wallonia": data["count"]}
+    bad = client.get("/api/search", params={"government": "gov/atlantis"})
+    assert bad.status_code == 422 and "government" in bad.json()["error"]
+
+
+def test_municipality_profile_as_csv(client):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/municipality/62063", params={
+        "as_of": "2016-06-01", "format": "csv"}).text)))
+    impuls = next(r for r in rows if r["id"] == "subsidy/impuls-2016")
+    assert impuls["list"] == "subsidies_received" and impuls["why"] == "direct grant" and impuls["locator"]

@@ -19,6 +19,7 @@ class Doc:
     type: str
     tier: str
     regions: list[str]
+    governments: list[str]
     start: int | None
     end: int | None
 
@@ -43,25 +44,31 @@ class Index:
                 names += [n for n in (mun.name_nl, mun.name_fr, mun.name_de) if n] + exonyms.get(eid, [])
             texts = [s.value for p in TEXT_PROPS[2:] for s in atlas.values(eid, p)]
             start, end = atlas.period_of(eid)
+            governments = [eid] if kind == "Government" else [s.value for s in atlas.values(eid, "government")]
             index.docs.append(Doc(eid, [gaz.normalize(n) for n in names], gaz.normalize(" ".join(texts)), kind,
-                                  atlas.tier_of(eid), atlas.regions_of(eid), _year(start), _year(end)))
+                                  atlas.tier_of(eid), atlas.regions_of(eid), governments, _year(start), _year(end)))
         return index
 
     def search(self, q: str = "", types: list[str] | None = None, tier: str | None = None,
-               region: str | None = None, year_from: int | None = None, year_to: int | None = None) -> list[dict]:
+               region: str | None = None, year_from: int | None = None, year_to: int | None = None,
+               government: str | None = None) -> list[dict]:
         terms = gaz.normalize(q).split()
         hits = []
         for doc in self.docs:
             score = _score(doc, terms)
             if score is None or not _passes(doc, types, tier, region, year_from, year_to):
                 continue
+            if government and government not in doc.governments:
+                continue
             hits.append((score, doc))
         hits.sort(key=lambda h: (-h[0], self.atlas.label(h[1].id).casefold()))
         return [self._hit(doc, score) for score, doc in hits]
 
     def facets(self, hits: list[dict]) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {"type": {}, "tier": {}, "region": {}}
+        out: dict[str, dict[str, int]] = {"type": {}, "tier": {}, "region": {}, "government": {}}
         for hit in hits:
+            for gov in hit["governments"]:
+                out["government"][gov] = out["government"].get(gov, 0) + 1
             out["type"][hit["type"]] = out["type"].get(hit["type"], 0) + 1
             out["tier"][hit["tier"]] = out["tier"].get(hit["tier"], 0) + 1
             for region in hit["regions"]:
@@ -69,7 +76,7 @@ class Index:
         return {k: dict(sorted(v.items(), key=lambda kv: -kv[1])) for k, v in out.items()}
 
     def _hit(self, doc: Doc, score: int) -> dict:
-        return {"id": doc.id, "type": doc.type, "tier": doc.tier, "regions": doc.regions,
+        return {"id": doc.id, "type": doc.type, "tier": doc.tier, "regions": doc.regions, "governments": doc.governments,
                 "start": doc.start, "end": doc.end, "score": score}
 
 

@@ -58,6 +58,18 @@ def entity_jsonld(data: dict, ctx) -> Response:
     return _file(json.dumps(doc, ensure_ascii=False), "application/ld+json", "entity.jsonld")
 
 
+PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open", "bodies_taking_part", "bodies",
+                 "plans", "rules", "trainings", "tools", "agencies")
+
+
+def profile_rows(data: dict) -> list[dict]:
+    """One row per item of a municipality profile, with the list it is in and why it applies."""
+    return [{"municipality": data["municipality"]["nis"], "as_of": data["as_of"], "list": section, "id": item["id"],
+             "label": item["label"], "why": item["why"], "start": item["start"], "end": item["end"],
+             "source": (item.get("cites") or {}).get("source"), "locator": (item.get("cites") or {}).get("locator")}
+            for section in PROFILE_LISTS for item in data[section]]
+
+
 def map_rows(data: dict) -> list[dict]:
     return [{k: v for k, v in m.items() if k not in ("d", "fill")} for m in data["municipalities"]]
 

@@ -89,16 +89,21 @@ def home(ctx: Ctx) -> dict:
 def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any language, accents optional"),
            type: list[TypeName] = Query([], description="entity types"), tier: Optional[Tier] = None,
            region: Optional[Region] = None, year_from: Optional[int] = Query(None, ge=1900, le=2100),
-           year_to: Optional[int] = Query(None, ge=1900, le=2100)) -> dict:
-    """Search labels, aliases and descriptions; facets by type, tier (level), region and year range."""
+           year_to: Optional[int] = Query(None, ge=1900, le=2100),
+           government: Optional[str] = Query(None, description="a government id, e.g. gov/flanders")) -> dict:
+    """Search labels, aliases and descriptions; facets by type, government, tier (level), region and year range."""
     if year_from and year_to and year_from > year_to:
         raise HTTPException(422, f"year_from {year_from} is after year_to {year_to}")
-    hits = ctx.index.search(q, list(type), tier, region, year_from, year_to)
+    if government and ctx.atlas.types.get(government) != "Government":
+        raise HTTPException(422, f"government: {government!r} is not a government in the atlas")
+    hits = ctx.index.search(q, list(type), tier, region, year_from, year_to, government)
     for hit in hits:
         hit["label"], hit["label_lang"] = ctx.atlas.label_lang(hit["id"], ctx.lang)
+    facets = ctx.index.facets(hits)
     return {"q": q, "filters": {"type": list(type), "tier": tier, "region": region, "year_from": year_from,
-                                "year_to": year_to},
-            "count": len(hits), "facets": ctx.index.facets(hits), "results": hits[:500]}
+                                "year_to": year_to, "government": government},
+            "count": len(hits), "facets": facets, "results": hits[:500],
+            "government_labels": {g: ctx.atlas.label(g, ctx.lang) for g in facets["government"]}}
 
 
 @page("/entity/{eid:path}", "entity.html", formats={"jsonld": exports.entity_jsonld})
@@ -125,7 +130,7 @@ def municipality_form(lang: Lang, name: str = Query(..., min_length=1, max_lengt
     return RedirectResponse(href(lang, f"/municipality/{nis}"), status_code=303)
 
 
-@page("/municipality/{name}", "municipality.html")
+@page("/municipality/{name}", "municipality.html", formats={"csv": exports.csv_rows(exports.profile_rows)})
 def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     """What applied to a municipality on a day (default today), each item with why and its source."""
     try:
