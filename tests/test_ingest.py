@@ -106,3 +106,10 @@ def test_upload_form_and_api(client, tmp_path):
     api = client.post("/api/ingest", files=[("files", ("a.txt", REPORT_SENTENCE.encode(), "text/plain"))]).json()
     assert api["summary"]["proposals"]["held"] == 4
     assert client.post("/api/ingest").status_code == 422
+
+
+def test_cli_without_a_built_atlas_says_so(tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("De stad Gent.")
+    result = cli("ingest", str(doc), "--db", str(tmp_path / "empty.sqlite"))
+    assert result.returncode == 2 and "holds no atlas yet" in result.stderr

@@ -98,11 +98,17 @@ def _official(m: gaz.Municipality) -> list[str]:
 
 def _atlas(db: Optional[str]) -> Atlas:
     try:
-        return Atlas.from_snapshot(store.snapshot(store.connect(db)))
+        engine = store.connect(db)
+        if not store.has_build(engine):
+            err.print(f"{store.database_url(db)} holds no atlas yet: run `policy-atlas build` first.")
+            raise typer.Exit(2)
+        return Atlas.from_snapshot(store.snapshot(engine))
     except LookupError as exc:
         err.print(str(exc))
         raise typer.Exit(2)
-    except Exception as exc:  # the database file is missing tables, locked, or not a database
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the database file is locked or not a database
         err.print(f"cannot read the atlas database: {exc}. Run `policy-atlas build` first.")
         raise typer.Exit(2)
 
