@@ -69,7 +69,7 @@ def test_map_links_every_municipality_and_has_text_alternatives(client):
 def test_svg_pictures_have_titles(client):
     for page in ("/nl/network", "/nl/timeline", "/nl/livcr", "/nl/municipality/21004"):
         html = client.get(page).text
-        for svg in re.findall(r"<svg[^>]*role=\"img\"[^>]*>.*?</svg>", html, re.S):
+        for svg in re.findall(r"<svg[^>]*role=\"(?:img|group)\"[^>]*>.*?</svg>", html, re.S):
             assert "<title" in svg
 
 
