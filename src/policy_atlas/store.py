@@ -200,3 +200,9 @@ def has_build(engine: Engine) -> bool:
         return False
     with engine.connect() as conn:
         return conn.execute(select(builds.c.id).where(builds.c.finished_at.is_not(None)).limit(1)).first() is not None
+
+
+def latest_build_id(engine: Engine) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(builds.c.id).where(builds.c.finished_at.is_not(None))
+                            .order_by(builds.c.id.desc()).limit(1)).scalar()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -24,27 +26,59 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class AtlasState:
-    """The atlas behind the app: the database is built from the bundled dataset when it does not exist yet."""
+    """The atlas behind the app, reloaded when a newer build lands (checked at most every few seconds), so a
+    curator's `policy-atlas build` shows without a restart. An empty database is built from the bundled dataset."""
+
+    CHECK_EVERY = 3.0
 
     def __init__(self, database_url: str | None = None):
         self.url = database_url or store.database_url()
+        self.engine = store.connect(self.url)
+        self._lock = threading.Lock()
+        self._loaded: _Loaded | None = None
+        self._checked = 0.0
+
+    def _current(self) -> _Loaded:
+        now = time.monotonic()
+        if self._loaded is not None and now - self._checked < self.CHECK_EVERY:
+            return self._loaded
+        with self._lock:
+            self._checked = now
+            if self._loaded is None and not store.has_build(self.engine):
+                store.build(dataset.load(), self.engine)
+            latest = store.latest_build_id(self.engine)
+            if self._loaded is None or self._loaded.build_id != latest:
+                self._loaded = _Loaded(latest, Atlas.from_snapshot(store.snapshot(self.engine)))
+            return self._loaded
+
+    @property
+    def atlas(self) -> Atlas:
+        return self._current().atlas
+
+    @property
+    def index(self) -> Index:
+        return self._current().index
+
+    @property
+    def ingester(self):
+        return self._current().ingester
+
+
+class _Loaded:
+    """One build's snapshot and what is derived from it, made when first needed."""
+
+    def __init__(self, build_id: int, atlas: Atlas):
+        self.build_id, self.atlas = build_id, atlas
 
     @cached_property
-    def atlas(self) -> Atlas:
-        engine = store.connect(self.url)
-        if not store.has_build(engine):
-            store.build(dataset.load(), engine)
-        return Atlas.from_snapshot(store.snapshot(engine))
+    def index(self) -> Index:
+        return Index.build(self.atlas)
 
     @cached_property
     def ingester(self):
         from ..ingest import Ingester
 
         return Ingester(self.atlas)
-
-    @cached_property
-    def index(self) -> Index:
-        return Index.build(self.atlas)
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
