@@ -31,3 +31,19 @@ def test_new_build_is_served_without_restart(tmp_path, bundled):
         response = client.get("/api/entity/org/new-partner")
         assert response.status_code == 200 and response.json()["label"] == "Nieuwe partner"
         assert any(r["id"] == "org/new-partner" for r in client.get("/api/search", params={"q": "nieuwe partner"}).json()["results"])
+
+
+def test_entity_page_shows_what_a_later_build_changed(tmp_path, bundled):
+    url = f"sqlite:///{tmp_path / 'history.sqlite'}"
+    store.build(bundled, store.connect(url))
+    root = tmp_path / "dataset"
+    shutil.copytree(dataset.default_path(), root)
+    path = root / "actors" / "governments.yaml"
+    path.write_text(path.read_text("utf-8").replace("{nl: Federale overheid,", "{nl: Federale Overheid (FOD),", 1), "utf-8")
+    store.build(dataset.load(root), store.connect(url))
+    with TestClient(create_app(url)) as client:
+        changes = client.get("/api/entity/gov/federal").json()["changes"]
+        assert {(c["action"], c["value"]) for c in changes} >= {("retract", "Federale overheid"),
+                                                              ("add", "Federale Overheid (FOD)")}
+        assert "Federale Overheid (FOD)" in client.get("/nl/entity/gov/federal").text
+        assert client.get("/api/entity/gov/flanders").json()["changes"] == []

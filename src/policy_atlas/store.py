@@ -185,7 +185,8 @@ def history(engine: Engine, subject: str) -> list[dict]:
     """Every add and retract of a subject's statements, oldest first."""
     q = (select(statement_log.c.seq, statement_log.c.action, statement_log.c.at, statement_log.c.build_id,
                 statements.c.id, statements.c.prop, statements.c.value, statements.c.valid_from,
-                statements.c.valid_to, statements.c.source, statements.c.locator)
+                statements.c.valid_to, statements.c.source, statements.c.locator, statements.c.rank,
+                statements.c.note)
          .join(statements, statements.c.id == statement_log.c.statement_id)
          .where(statements.c.subject == subject).order_by(statement_log.c.seq))
     with engine.connect() as conn:

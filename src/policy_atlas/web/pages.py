@@ -10,7 +10,7 @@ from typing import Callable, Literal, Optional
 from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from .. import annex, coverage, export, gazetteer, landscape, network, svgmap, timeline
+from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
 from ..queries import Atlas, entity_view, profile
 from ..search import Index
@@ -114,6 +114,7 @@ def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     if eid.startswith("mun/") and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
         return RedirectResponse(href(ctx.lang, f"/municipality/{eid[4:]}", as_of=as_of), status_code=307)
     view = entity_view(ctx.atlas, eid, ctx.lang, as_of)
+    view["changes"] = changes(ctx.request.app.state.atlas.engine, eid)
     view["label_lang"] = ctx.atlas.label_lang(eid, ctx.lang)[1]
     view["span"] = ctx.atlas.period_of(eid)
     view["tier"] = ctx.atlas.tier_of(eid)
@@ -128,6 +129,13 @@ def municipality_form(lang: Lang, name: str = Query(..., min_length=1, max_lengt
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
     return RedirectResponse(href(lang, f"/municipality/{nis}"), status_code=303)
+
+
+def changes(engine, eid: str) -> list[dict]:
+    """What changed after the entity first entered the atlas: retractions and later additions, newest first."""
+    log = store.history(engine, eid)
+    first = min((h["build_id"] for h in log), default=None)
+    return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 
 @page("/municipality/{name}", "municipality.html", formats={"csv": exports.csv_rows(exports.profile_rows)})
