@@ -106,3 +106,13 @@ def test_hostile_label_is_inert(tmp_path):
         assert "&lt;script&gt;alert" in client.get("/nl/entity/org/evil").text
         data = client.get("/api/entity/org/evil").json()
         assert data["label"] == HOSTILE
+
+
+@pytest.mark.parametrize("page", PAGES + ["/ingest"])
+def test_the_json_link_of_every_page_works(client, page):
+    html = client.get(f"/en{page}").text
+    links = re.findall(r'<a href="(/api/[^"]*)">This page as JSON</a>', html)
+    if page == "/ingest":
+        assert links == []
+    else:
+        assert len(links) == 1 and client.get(links[0].replace("&amp;", "&")).status_code == 200

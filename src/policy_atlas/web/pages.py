@@ -242,7 +242,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 @router.get("/{lang}/ingest", include_in_schema=False)
 def ingest_form(request: Request, lang: Lang):
-    return HTMLResponse(render("ingest.html", lang, request, {"results": None, "summary": None}))
+    return HTMLResponse(render("ingest.html", lang, request, {"results": None, "summary": None, "json_twin": False}))
 
 
 async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
@@ -274,4 +274,5 @@ async def ingest_api(request: Request, files: list[UploadFile] = File(..., descr
 @router.post("/{lang}/ingest", include_in_schema=False)
 async def ingest_upload(request: Request, lang: Lang, files: list[UploadFile] = File(...)):
     report = _ingest(request, await _read_uploads(files))
-    return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"]}))
+    return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"],
+                                                               "json_twin": False}))
