@@ -37,7 +37,7 @@ def render(template: str, lang: str, request: Request, data: dict) -> str:
     query = request.url.query
     api = f"/api/{rest}" if rest else "/api/home"
     return environment(lang).get_template(template).render(
-        **data, request=request, here=f"/{rest}",
+        **data, request=request, here=f"/{rest}", build=request.app.state.atlas.atlas.build,
         switch=lambda other: f"/{other}/{rest}" + (f"?{query}" if query else ""),
         href=lambda p, **q: href(lang, p, **q),
         api=lambda fmt=None: api + "?" + urlencode([*[(k, v) for k, v in request.query_params.multi_items()
