@@ -118,7 +118,7 @@ def test_the_json_link_of_every_page_works(client, page):
         assert len(links) == 1 and client.get(links[0].replace("&amp;", "&")).status_code == 200
 
 
-def test_every_page_says_how_to_cite_it(client, atlas):
+def test_every_page_says_how_to_cite_it(client):
     html = client.get("/en/entity/body/livcr?as_of=2019-01-01").text
-    build = atlas.build
+    build = client.app.state.atlas.atlas.build
     assert f"Policy Atlas, build {build['id']} ({build['finished_at'][:10]}), http://testserver/en/entity/body/livcr?as_of=2019-01-01" in html
