@@ -28,6 +28,7 @@ def test_layout_puts_federal_above_regional_above_local(atlas):
     view = network.view(atlas, "nl", None, None, None)
     y = {n["id"]: n["y"] for n in view["nodes"]}
     assert y["gov/federal"] < y["gov/flanders"] < y["body/ltf"] < y["body/livcr"]
+    assert y["body/ltf"] < y["agency/information-officer"]  # local police sit in the local band
     assert all(0 <= n["x"] <= view["width"] for n in view["nodes"])
 
 
