@@ -20,7 +20,7 @@ COLOURS = {"funds": "#E69F00", "coordinates": "#0072B2", "member": "#009E73", "r
 NODE_FILLS = {"Government": "#1b3a5c", "Agency": "#2e6da4", "Body": "#b03a2e", "Organisation": "#6c5b7b"}
 DEFAULT_GROUPS = ("coordinates", "member", "reports_to", "part_of", "supports")  # funds to 56 municipalities hides the rest
 REVERSED = ("member", "coordinator")  # drawn from the member / coordinator to the body
-PER_ROW, COL_GAP, LINE_GAP, MARGIN = 8, 145, 58, 30
+PER_ROW, COL_GAP, LINE_GAP, MARGIN = 8, 145, 70, 30
 MUN_STEP = 18
 
 
@@ -76,6 +76,7 @@ def layout(g: nx.MultiDiGraph) -> dict:
     width = PER_ROW * COL_GAP + 2 * MARGIN
     per_dot_row = int((width - 2 * MARGIN) // MUN_STEP)
     positions: dict[str, tuple[float, float]] = {}
+    label_dy: dict[str, int] = {}
     rows, y = [], 0
     for tier in tiers:
         nodes = sorted(bands[tier], key=lambda n: (order[g.nodes[n]["type"]], g.nodes[n]["label"].casefold()))
@@ -89,6 +90,7 @@ def layout(g: nx.MultiDiGraph) -> dict:
             step = (width - 2 * MARGIN) / len(line)
             for i, node in enumerate(line):
                 positions[node] = (round(MARGIN + step * (i + 0.5), 1), y)
+                label_dy[node] = -14 if i % 2 else 22  # alternate above/below so long labels do not collide
             y += LINE_GAP
         for i, node in enumerate(dots):
             positions[node] = (MARGIN + (i % per_dot_row) * MUN_STEP + MUN_STEP / 2, y + (i // per_dot_row) * MUN_STEP)
@@ -96,7 +98,7 @@ def layout(g: nx.MultiDiGraph) -> dict:
             y += (len(dots) // per_dot_row + 1) * MUN_STEP + 10
         rows.append({"tier": tier, "y": top, "height": y - top})
         y += 8
-    return {"width": round(width), "height": round(y), "positions": positions, "rows": rows}
+    return {"width": round(width), "height": round(y), "positions": positions, "rows": rows, "label_dy": label_dy}
 
 
 def graphml(g: nx.MultiDiGraph) -> bytes:
@@ -108,7 +110,8 @@ def graphml(g: nx.MultiDiGraph) -> bytes:
 def view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | None, day: dt.date | None) -> dict:
     g = graph(atlas, lang, relations or list(DEFAULT_GROUPS), region, day)
     lay = layout(g)
-    nodes = [{"id": n, **d, "x": lay["positions"][n][0], "y": lay["positions"][n][1]} for n, d in g.nodes(data=True)]
+    nodes = [{"id": n, **d, "x": lay["positions"][n][0], "y": lay["positions"][n][1],
+              "label_dy": lay["label_dy"].get(n, 22)} for n, d in g.nodes(data=True)]
     edges = [{"source": s, "target": t, **d, "x1": lay["positions"][s][0], "y1": lay["positions"][s][1],
               "x2": lay["positions"][t][0], "y2": lay["positions"][t][1]} for s, t, d in g.edges(data=True)]
     return {"relations": relations or list(DEFAULT_GROUPS), "region": region, "as_of": day.isoformat() if day else None,
