@@ -65,12 +65,6 @@ class Dataset:
             self.problems.append(problem)
 
 
-class DatasetError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
 class _LineLoader(yaml.SafeLoader):
     """A YAML loader that remembers the line of every mapping."""
 

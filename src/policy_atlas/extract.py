@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 MAX_BYTES = 50 * 1024 * 1024
-FORMATS = ("pdf", "html", "docx", "text")
 
 
 class ExtractError(ValueError):
@@ -56,14 +54,6 @@ def extract(name: str, data: bytes) -> Document:
         hint = " (a scanned PDF needs OCR first)" if kind == "pdf" else ""
         raise ExtractError(name, f"no text found in this {kind} file{hint}")
     return Document(name, kind, pages)
-
-
-def extract_path(path: Path) -> Document:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExtractError(str(path), exc.strerror or str(exc)) from None
-    return extract(str(path), data)
 
 
 def _pdf(name: str, data: bytes) -> list[Page]:

@@ -20,13 +20,6 @@ from pathlib import Path
 import yaml
 
 REGIONS = {"flanders": "02000", "wallonia": "03000", "brussels": "04000"}
-REGION_NAMES = {
-    "flanders": {"nl": "Vlaams Gewest", "fr": "Région flamande", "de": "Flämische Region", "en": "Flemish Region"},
-    "wallonia": {"nl": "Waals Gewest", "fr": "Région wallonne", "de": "Wallonische Region", "en": "Walloon Region"},
-    "brussels": {"nl": "Brussels Hoofdstedelijk Gewest", "fr": "Région de Bruxelles-Capitale",
-                 "de": "Region Brüssel-Hauptstadt", "en": "Brussels-Capital Region"},
-}
-COMMUNITIES = ("flemish", "french", "german")
 _LANGUAGE_COMMUNITY = {"N": ("flemish",), "F": ("french",), "D": ("german",),
                        "NF": ("flemish", "french"), "FN": ("flemish", "french")}
 
@@ -142,15 +135,6 @@ class Gazetteer:
             if label not in out:
                 out.append(label)
         return out[:n]
-
-    def unit_name(self, nis: str | None, lang: str = "nl") -> str | None:
-        if not nis:
-            return None
-        unit = self.units.get(nis)
-        return unit and unit["name_fr" if lang == "fr" else "name_nl"]
-
-    def region_names(self, region: str) -> dict[str, str]:
-        return REGION_NAMES[region]
 
 
 @cache

@@ -130,9 +130,6 @@ class Schema:
                              f"(has: {', '.join(sorted(spec.properties))})")
         return spec.properties[prop]
 
-    def relation_properties(self) -> dict[str, PropertySpec]:
-        return {p.name: p for t in self.types.values() for p in t.properties.values() if p.relation}
-
     def property_labels(self, prop: str) -> dict[str, str]:
         for t in self.types.values():
             if prop in t.properties:
@@ -182,10 +179,6 @@ class Statement:
         key = [self.subject, self.prop, self.value, self.lang, str(self.valid_from or ""),
                str(self.valid_to or ""), self.source, self.locator, self.quote, self.rank, self.note]
         return hashlib.sha1(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
-
-    @property
-    def is_reference(self) -> bool:
-        return self.value_type == "entity"
 
     def holds_on(self, day: dt.date) -> bool:
         if self.rank == "deprecated":

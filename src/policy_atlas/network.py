@@ -24,10 +24,6 @@ PER_ROW, COL_GAP, LINE_GAP, MARGIN = 8, 145, 70, 30
 MUN_STEP = 18
 
 
-def relation_groups() -> list[str]:
-    return list(GROUPS)
-
-
 def graph(atlas: Atlas, lang: str = "nl", relations: list[str] | None = None, region: str | None = None,
           day: dt.date | None = None) -> nx.MultiDiGraph:
     """Edges go from actor to actor; a subsidy becomes a `funds` edge from each funder to each recipient."""

@@ -13,7 +13,6 @@ from . import gazetteer as gaz
 from .model import FuzzyDate, Statement, load_schema
 from .store import Snapshot
 
-INSTRUMENT_TYPES = ("Plan", "LegalAct", "Subsidy", "Service", "Helpline", "Training", "Tool", "Programme")
 PROFILE_SECTIONS = {"Helpline": "helplines", "Service": "services", "Training": "trainings", "Tool": "tools",
                     "Programme": "services", "Plan": "plans", "LegalAct": "rules", "Subsidy": "subsidies_open",
                     "Body": "bodies", "Agency": "agencies"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from . import gazetteer as gaz
 from .queries import Atlas
 
-TEXT_PROPS = ("name", "alias", "description", "short", "task", "purpose")
+DESCRIPTION_PROPS = ("description", "short", "task", "purpose")
 HIDDEN_TYPES = ("Respondent",)
 
 
@@ -42,7 +42,7 @@ class Index:
             if kind == "Municipality":
                 mun = gaz.load().get(eid)
                 names += [n for n in (mun.name_nl, mun.name_fr, mun.name_de) if n] + exonyms.get(eid, [])
-            texts = [s.value for p in TEXT_PROPS[2:] for s in atlas.values(eid, p)]
+            texts = [s.value for p in DESCRIPTION_PROPS for s in atlas.values(eid, p)]
             start, end = atlas.period_of(eid)
             governments = [eid] if kind == "Government" else [s.value for s in atlas.values(eid, "government")]
             index.docs.append(Doc(eid, [gaz.normalize(n) for n in names], gaz.normalize(" ".join(texts)), kind,

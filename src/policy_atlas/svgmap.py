@@ -181,7 +181,6 @@ def png(fills: dict[str, str], scale: float = 1.0, default: str = "#f2f2f2") -> 
 # Sequential blues (ColorBrewer "Blues", 5 classes) for counts; contrast ≥ 3:1 between the outer classes.
 COUNT_FILLS = ("#f2f2f2", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 SHARE_FILLS = ((0.0, "#f2f2f2"), (0.25, "#fee5d9"), (0.5, "#fcae91"), (0.75, "#fb6a4a"), (0.9, "#cb181d"))
-REGION_KEYS = ("flanders", "wallonia", "brussels", "german")
 
 
 def _count_fill(n: int) -> str:
