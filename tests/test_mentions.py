@@ -88,3 +88,11 @@ def test_tokens_keep_offsets_across_line_breaks():
 def test_values(text, kind, value):
     found = [(m.kind, m.value) for m in values(text)]
     assert (kind, value) in found, found
+
+
+def test_provinces_and_arrondissements_are_not_their_capitals(rec):
+    found = ids(rec, "in het arrondissement Halle-Vilvoorde (Dilbeek, Halle en Vilvoorde) en de Provincie Antwerpen")
+    assert found[0] == ("arrondissement", "arr/23000")
+    assert ("province", "prov/10000") in found and ("municipality", "mun/11002") not in found
+    assert [f for f in found if f[0] == "municipality"] == [("municipality", "mun/23016"), ("municipality", "mun/23027"),
+                                                           ("municipality", "mun/23088")]

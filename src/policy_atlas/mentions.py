@@ -153,6 +153,7 @@ class Recognizer:
             for region, names in r["regions"].items():
                 for name in names:
                     rec._add(_keys(name), Candidate("region", f"region/{region}"))
+            rec._add_units(gaz.load())
         if atlas is not None:
             for eid in atlas.entities_of(*ENTITY_TYPES):
                 names = set(atlas.labels(eid).values())
@@ -166,6 +167,18 @@ class Recognizer:
                     sensitive = name if exact or _acronym(name) else None
                     rec._add(keys, Candidate("entity", eid, sensitive))
         return rec
+
+    def _add_units(self, gazetteer: gaz.Gazetteer) -> None:
+        """Provinces and arrondissements by their full names ("Provincie Antwerpen", "arrondissement
+        Halle-Vilvoorde"), and by the bare name where that is no municipality's name: the longer match keeps
+        "Antwerpen" in "Provincie Antwerpen" from being read as the city."""
+        for nis, unit in gazetteer.units.items():
+            prefix = "prov" if unit["kind"] == "province" else "arr"
+            for name in (unit["name_nl"], unit["name_fr"]):
+                self._add(_keys(name), Candidate(unit["kind"], f"{prefix}/{nis}"))
+                bare = re.sub(r"^(Arrondissement|Provincie|Province)( de| du| d'|)\s*", "", name)
+                if bare != name and gazetteer.lookup(bare) is None:
+                    self._add(_keys(bare), Candidate(unit["kind"], f"{prefix}/{nis}"))
 
     def _add(self, keys: tuple[str, ...], cand: Candidate) -> None:
         if keys and cand not in self.names.setdefault(keys, []):
@@ -196,7 +209,7 @@ class Recognizer:
             surface = text[tokens[i].start:tokens[i + length - 1].end]
             ok = [c for c in cands if self._shape_ok(c, surface, tokens[i], length)]
             if ok:
-                order = {"region": 0, "entity": 1, "municipality": 2}
+                order = {"region": 0, "entity": 1, "province": 2, "arrondissement": 3, "municipality": 4}
                 return sorted(ok, key=lambda c: order[c.kind])[0], length
         return None
 
@@ -204,8 +217,8 @@ class Recognizer:
     def _shape_ok(cand: Candidate, surface: str, first: Token, length: int) -> bool:
         if cand.case_sensitive is not None:
             return re.sub(r"\W", "", surface) == re.sub(r"\W", "", cand.case_sensitive)
-        if cand.kind in ("municipality", "region"):
-            return first.capital
+        if cand.kind in ("municipality", "region", "province", "arrondissement"):
+            return first.capital or length > 1
         return first.capital or length > 1 or len(first.key) >= 8
 
     def _resolve(self, text, tokens, found) -> list[Mention]:
