@@ -1,5 +1,9 @@
 """Ingest end to end: proposed facts marked held / conflict / new, the CLI with bad files, the upload page."""
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fpdf import FPDF
@@ -113,3 +117,20 @@ def test_cli_without_a_built_atlas_says_so(tmp_path):
     doc.write_text("De stad Gent.")
     result = cli("ingest", str(doc), "--db", str(tmp_path / "empty.sqlite"))
     assert result.returncode == 2 and "holds no atlas yet" in result.stderr
+
+
+def test_language_model_cache_is_written_used_and_rebuilt_when_damaged(tmp_path):
+    code = ("from policy_atlas.ingest import _load_identifier, _model_cache; i = _load_identifier(); "
+            "print(_model_cache(), i.classify('Dit is een zin over de gemeente en haar beleid.')[0])")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def run() -> list[str]:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        return result.stdout.split()
+
+    cache, lang = run()
+    assert lang == "nl" and Path(cache).is_file() and Path(cache).parent.parent == tmp_path
+    assert run() == [cache, "nl"]
+    Path(cache).write_bytes(b"damaged")
+    assert run() == [cache, "nl"]
+    assert Path(cache).stat().st_size > 1_000_000

@@ -19,7 +19,7 @@ def test_gold_annotations_are_found_in_the_report(passages):
         assert len(spans) == len(passage["mentions"])
 
 
-@pytest.mark.parametrize("split", ["test", "test2"])
+@pytest.mark.parametrize("split", ["test", "test2", "test3"])
 def test_held_out_targets(atlas, passages, split):
     result = evaluation.evaluate(atlas, passages, split)
     assert result["system"]["municipality"]["f1"] >= 0.97, result["errors"]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Callable, Iterable
 
 from . import extract
@@ -23,12 +26,49 @@ SINCE = {"sinds", "vanaf", "depuis", "since", "seit"}
 LOOKBACK_SENTENCES = 2
 
 
+def _model_cache() -> Path:
+    from importlib.metadata import version
+
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policy-atlas"
+    return root / f"langid-{version('py3langid')}-{'-'.join(sorted(LANGUAGES))}.npz"
+
+
 def _load_identifier():
+    """py3langid's model restricted to our four languages. Its shipped file is LZMA-compressed and takes ~0.7 s
+    to open; the restricted tables are kept uncompressed in the user's cache, which opens in a tenth of that."""
+    import array
+
+    import numpy as np
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    cache = _model_cache()
+    if cache.exists():
+        try:
+            with np.load(cache) as d:
+                return LanguageIdentifier(
+                    d["ptc"], d["pc"], d["classes"].tolist(), array.array("I", d["nextmove"].tobytes()),
+                    d["output"].tolist(), norm_probs=True, tk_row=array.array("H", d["row"].tobytes()))
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is rebuilt below
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(LANGUAGES)
+    threading.Thread(target=_write_model_cache, args=(identifier, cache)).start()  # exit waits for it
     return identifier
+
+
+def _write_model_cache(identifier, cache: Path) -> None:
+    import numpy as np
+
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(partial, ptc=identifier.nb_ptc, pc=identifier.nb_pc, classes=np.array(identifier.nb_classes),
+                 nextmove=np.frombuffer(identifier.tk_nextmove, dtype=np.uint32),
+                 row=np.frombuffer(identifier.tk_row, dtype=np.uint16),
+                 output=np.array(identifier.tk_output, dtype=np.int64))
+        partial.replace(cache)
+    except OSError:
+        pass  # no writable cache: the next run loads the compressed model again
 
 
 @cache
@@ -41,12 +81,16 @@ def _language_identifier():
     return _identifier_future().result()
 
 
+LETTERS = re.compile(r"[^\W\d_]")
+SAMPLE = 1000  # characters: a paragraph's language is clear long before its end
+
+
 def language(text: str) -> str | None:
     """nl / fr / de / en for a paragraph, or None when it is too short to tell."""
-    letters = sum(ch.isalpha() for ch in text)
-    if letters < 25:
+    sample = text[:SAMPLE]
+    if len(LETTERS.findall(sample)) < 25:
         return None
-    return _language_identifier().classify(text)[0]
+    return _language_identifier().classify(sample)[0]
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -41,7 +41,6 @@ class Token:
     start: int
     end: int
     capital: bool
-    sentence_start: bool
 
 
 URL = re.compile(r"\b(?:https?://|www\.)\S+(?:\n(?=\S*[/=&]\S*)\S+)*", re.I)
@@ -52,6 +51,7 @@ def mask_urls(text: str) -> str:
     return URL.sub(lambda m: re.sub(r"\S", " ", m.group()), text)
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().casefold()
 
@@ -64,10 +64,9 @@ def tokenize(text: str) -> list[Token]:
     while i < len(matches):
         m = matches[i]
         start, end, word = m.start(), m.end(), m.group()
-        while i + 1 < len(matches):
+        while i + 1 < len(matches) and text.startswith("-", end):
             nxt = matches[i + 1]
-            gap = text[end:nxt.start()]
-            broken = LINE_BREAK_HYPHEN.match(gap)
+            broken = LINE_BREAK_HYPHEN.match(text, end, nxt.start())
             lower_tail = nxt.group()[:1].islower() and nxt.group() not in NO_JOIN
             caps = word.isupper() and nxt.group()[:2].isupper() and len(word) <= 4  # "LI-\nVC-R"
             if not (broken and (lower_tail or caps)):
@@ -75,13 +74,15 @@ def tokenize(text: str) -> list[Token]:
             word += nxt.group()
             end = nxt.end()
             i += 1
-        tokens.append(Token(fold(word), start, end, word[:1].isupper(), not tokens or _starts_sentence(text, start)))
+        tokens.append(Token(fold(word), start, end, word[:1].isupper()))
         i += 1
     return tokens
 
 
-def _starts_sentence(text: str, start: int) -> bool:
-    """After . ! ? : (and a footnote number, "Vilvoorde.67 Dit") or a blank line."""
+def starts_sentence(text: str, start: int) -> bool:
+    """At the start of the text, after . ! ? : (and a footnote number, "Vilvoorde.67 Dit") or a blank line."""
+    if not text[:start].strip():
+        return True
     before = text[max(0, start - 12):start]
     gap = before[len(before.rstrip()):]
     if gap.count("\n") >= 2:
@@ -231,7 +232,7 @@ class Recognizer:
                 if city:
                     mention = Mention("municipality", "mun/21004", mention.surface, mention.start, mention.end)
             elif cand.ambiguous:
-                cued = prev_key in self.place_cues and not tokens[i].sentence_start
+                cued = prev_key in self.place_cues and not starts_sentence(text, tokens[i].start)
                 if not (cued or _in_list(text, found, n, self.joiners)):
                     continue
             out.append(mention)
