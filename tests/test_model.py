@@ -62,3 +62,14 @@ def test_statement_identity_and_validity():
     assert not a.holds_on(dt.date(2015, 12, 31))
     assert a.holds_on(dt.date(2016, 1, 1)) and a.holds_on(dt.date(2018, 12, 31))
     assert not a.holds_on(dt.date(2019, 1, 1))
+
+
+def test_report_footnotes_are_found_in_order():
+    from policy_atlas.sourcetext import open_source, shared_dir
+
+    report = open_source(str(shared_dir() / "sources/belgian-approach-to-radicalisation-2019.nl.txt"))
+    notes = report.footnotes
+    assert list(notes) == list(range(1, 167))
+    assert notes[71].text == "FOD Binnenlandse Zaken, 2013"
+    assert notes[137].text == "Minister van Veiligheid en Binnenlandse Zaken, & Minister van Justitie,2018, , pp. 3-4."
+    assert "veiligheids- en samenlevingscontract" in notes[69].text  # a real hyphen survives, line breaks do not

@@ -173,3 +173,16 @@ def test_municipality_profile_as_csv(client):
         "as_of": "2016-06-01", "format": "csv"}).text)))
     impuls = next(r for r in rows if r["id"] == "subsidy/impuls-2016")
     assert impuls["list"] == "subsidies_received" and impuls["why"] == "direct grant" and impuls["locator"]
+
+
+def test_every_footnote_of_the_report_is_listed_with_what_cites_it(client, atlas):
+    footnotes = client.get("/api/sources").json()["footnotes"]
+    assert [f["number"] for f in footnotes] == list(range(1, 167))
+    fn67 = footnotes[66]
+    assert fn67["text"].startswith("FOD Binnenlandse Zaken. (2015, november 9). Koninklijk Besluit van 09/11/2015")
+    assert fn67["text"].endswith("(numac: 2015000693).") and fn67["line"] == 1209
+    cited = sum(1 for s in atlas.statements if (s.locator or "").startswith("fn 67;") or s.locator == "fn 67")
+    assert fn67["statements"] == cited > 0
+    one = client.get("/api/sources/far-2019", params={"fn": 67}).json()
+    assert one["count"] == cited and one["footnote"]["number"] == 67
+    assert all(s["locator"].startswith("fn 67") for s in one["statements"])

@@ -18,6 +18,7 @@ from . import extract
 from .mentions import Mention, Recognizer, fold, mask_urls, values
 from .model import FuzzyDate
 from .queries import Atlas
+from .sourcetext import unwrap
 
 LANGUAGES = ["nl", "fr", "de", "en"]
 SENTENCE_END = re.compile(r"[.!?](?:\d{1,3})?[\"”’)]?\s+(?=[A-ZÀ-Ý«\"“‘(])|\n[ \t]*\n")
@@ -108,11 +109,6 @@ def _spans(text: str, pattern: re.Pattern) -> list[Span]:
     return [s for s in out if text[s.start:s.end].strip()]
 
 
-def _clean(text: str) -> str:
-    text = re.sub(r"-[ \t]*\n[ \t]*(?=[a-zà-ÿ])", "", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
 class Ingester:
     """One recognizer and one atlas snapshot, many documents."""
 
@@ -185,7 +181,7 @@ class Ingester:
             at = bisect.bisect_right(para_starts, m.start) - 1
             lang = para_lang[at][1] if at >= 0 and m.start < para_lang[at][0].end else None
             out.append({**m.as_dict(), "file": name, "page": page.number, "line": _line(line_starts, m.start),
-                        "language": lang, "sentence": _clean(text[sentence.start:sentence.end])})
+                        "language": lang, "sentence": unwrap(text[sentence.start:sentence.end])})
         proposals = self._propose(name, page, text, sentences, by_sentence, line_starts)
         return out, proposals, langs
 
@@ -202,7 +198,7 @@ class Ingester:
             subsidy = last_subsidy
             valid_from, valid_to = _period(text, ms)
             where = {"file": name, "page": page.number, "line": _line(line_starts, span.start),
-                     "quote": _clean(text[span.start:span.end])}
+                     "quote": unwrap(text[span.start:span.end])}
             for m in ms:
                 if m.kind == "municipality":
                     out.append(self._fact(subsidy.id, "recipient", m.id, valid_from, valid_to, where,

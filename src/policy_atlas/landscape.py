@@ -2,11 +2,13 @@
 and the bibliography. Plain data out, drawn from statements with their citations."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from . import coverage
 from .model import load_schema
 from .queries import Atlas, statement_view
+from .sourcetext import open_source, shared_dir
 
 LIVCR_CHAIN_START = "body/livcr"
 LIVCR_BODIES = ("body/livcr", "body/livcr-strategic", "body/livcr-operational")
@@ -105,16 +107,40 @@ def sources(atlas: Atlas, lang: str) -> dict:
         sts = resting.get(sid, [])
         out.append({"id": sid, **meta, "statements": len(sts),
                     "subjects": sorted({s.subject for s in sts if not s.subject.startswith(("mun/", "arr/", "prov/"))})})
+    footnotes = []
+    for sid, meta in sorted(atlas.sources.items()):
+        held = open_source(str(shared_dir() / meta["path"])) if meta.get("path") else None
+        if held is None:
+            continue
+        cited = _statements_per_footnote(resting.get(sid, []))
+        footnotes += [{"source": sid, "number": f.number, "line": f.line, "text": f.text,
+                       "statements": cited.get(f.number, 0)} for f in held.footnotes.values()]
     documents = [{"id": d, "label": atlas.label(d, lang),
                   "author": atlas.first(d, "author"), "year": atlas.first(d, "year"), "url": atlas.first(d, "url"),
                   "footnote": atlas.first(d, "cited_in_footnote"),
                   "cited_by": sorted({s.subject for s in atlas.by_object.get(d, ())})}
                  for d in atlas.entities_of("Document")]
-    return {"sources": out, "documents": documents}
+    return {"sources": out, "documents": documents, "footnotes": footnotes}
 
 
-def source_statements(atlas: Atlas, source: str, lang: str) -> list[dict]:
+def footnote_of(locator: str | None) -> int | None:
+    """The footnote a locator cites ("fn 67; line 1186" -> 67)."""
+    m = re.match(r"fn (\d+)", locator or "")
+    return int(m.group(1)) if m else None
+
+
+def _statements_per_footnote(statements) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for st in statements:
+        number = footnote_of(st.locator)
+        if number is not None:
+            counts[number] = counts.get(number, 0) + 1
+    return counts
+
+
+def source_statements(atlas: Atlas, source: str, lang: str, footnote: int | None = None) -> list[dict]:
     if source not in atlas.sources:
         raise KeyError(source)
     return [{**statement_view(atlas, s, lang), "subject": s.subject, "subject_label": atlas.label(s.subject, lang)}
-            for s in atlas.statements if s.source == source]
+            for s in atlas.statements
+            if s.source == source and (footnote is None or footnote_of(s.locator) == footnote)]

@@ -215,13 +215,15 @@ def sources(ctx: Ctx) -> dict:
 
 
 @page("/sources/{sid}", "source.html", formats={"csv": exports.csv_of("statements")})
-def source(ctx: Ctx, sid: str) -> dict:
-    """Every statement that rests on one source."""
+def source(ctx: Ctx, sid: str, fn: Optional[int] = Query(None, ge=1, le=999, description="only this footnote")) -> dict:
+    """Every statement that rests on one source, or on one of its footnotes."""
     try:
-        sts = landscape.source_statements(ctx.atlas, sid, ctx.lang)
+        sts = landscape.source_statements(ctx.atlas, sid, ctx.lang, fn)
     except KeyError:
         raise HTTPException(404, f"unknown source {sid!r} (known: {', '.join(sorted(ctx.atlas.sources))})") from None
-    return {"source": {"id": sid, **ctx.atlas.sources[sid]}, "count": len(sts), "statements": sts}
+    note = next((f for f in landscape.sources(ctx.atlas, ctx.lang)["footnotes"]
+                 if f["source"] == sid and f["number"] == fn), None) if fn else None
+    return {"source": {"id": sid, **ctx.atlas.sources[sid]}, "footnote": note, "count": len(sts), "statements": sts}
 
 
 @router.get("/api/datapackage.zip", tags=["exports"], summary="The whole atlas as a Frictionless data package")
