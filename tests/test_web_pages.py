@@ -122,3 +122,9 @@ def test_every_page_says_how_to_cite_it(client):
     html = client.get("/en/entity/body/livcr?as_of=2019-01-01").text
     build = client.app.state.atlas.atlas.build
     assert f"Policy Atlas, build {build['id']} ({build['finished_at'][:10]}), http://testserver/en/entity/body/livcr?as_of=2019-01-01" in html
+
+
+def test_a_footnote_citation_links_to_that_footnote(client):
+    html = client.get("/nl/entity/subsidy/impuls-2016").text
+    assert 'href="/nl/sources/far-2019?fn=67"' in html
+    assert client.get("/nl/sources/far-2019?fn=67").status_code == 200
