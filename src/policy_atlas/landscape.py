@@ -108,19 +108,23 @@ def sources(atlas: Atlas, lang: str) -> dict:
         out.append({"id": sid, **meta, "statements": len(sts),
                     "subjects": sorted({s.subject for s in sts if not s.subject.startswith(("mun/", "arr/", "prov/"))})})
     footnotes = []
-    for sid, meta in sorted(atlas.sources.items()):
-        held = open_source(str(shared_dir() / meta["path"])) if meta.get("path") else None
-        if held is None:
-            continue
+    for sid in sorted(atlas.sources):
         cited = _statements_per_footnote(resting.get(sid, []))
         footnotes += [{"source": sid, "number": f.number, "line": f.line, "text": f.text,
-                       "statements": cited.get(f.number, 0)} for f in held.footnotes.values()]
+                       "statements": cited.get(f.number, 0)} for f in held_footnotes(atlas, sid).values()]
     documents = [{"id": d, "label": atlas.label(d, lang),
                   "author": atlas.first(d, "author"), "year": atlas.first(d, "year"), "url": atlas.first(d, "url"),
                   "footnote": atlas.first(d, "cited_in_footnote"),
                   "cited_by": sorted({s.subject for s in atlas.by_object.get(d, ())})}
                  for d in atlas.entities_of("Document")]
     return {"sources": out, "documents": documents, "footnotes": footnotes}
+
+
+def held_footnotes(atlas: Atlas, source: str) -> dict:
+    """The footnotes of a source whose text the atlas holds (none for the others)."""
+    path = atlas.sources.get(source, {}).get("path")
+    held = open_source(str(shared_dir() / path)) if path else None
+    return held.footnotes if held else {}
 
 
 def footnote_of(locator: str | None) -> int | None:

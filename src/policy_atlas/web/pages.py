@@ -221,9 +221,9 @@ def source(ctx: Ctx, sid: str, fn: Optional[int] = Query(None, ge=1, le=999, des
         sts = landscape.source_statements(ctx.atlas, sid, ctx.lang, fn)
     except KeyError:
         raise HTTPException(404, f"unknown source {sid!r} (known: {', '.join(sorted(ctx.atlas.sources))})") from None
-    note = next((f for f in landscape.sources(ctx.atlas, ctx.lang)["footnotes"]
-                 if f["source"] == sid and f["number"] == fn), None) if fn else None
-    return {"source": {"id": sid, **ctx.atlas.sources[sid]}, "footnote": note, "count": len(sts), "statements": sts}
+    note = landscape.held_footnotes(ctx.atlas, sid).get(fn) if fn else None
+    return {"source": {"id": sid, **ctx.atlas.sources[sid]}, "count": len(sts), "statements": sts,
+            "footnote": {"number": note.number, "line": note.line, "text": note.text} if note else None}
 
 
 @router.get("/api/datapackage.zip", tags=["exports"], summary="The whole atlas as a Frictionless data package")
