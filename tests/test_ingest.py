@@ -107,6 +107,12 @@ def test_upload_form_and_api(client, tmp_path):
     html = client.post("/en/ingest", files=[("files", ("oproep.pdf", pdf, "application/pdf")),
                                              ("files", ("x.bin", b"\x00\x01junk", "application/octet-stream"))])
     assert html.status_code == 200 and "Charleroi" in html.text and "x.bin: binary data" in html.text
+    import re
+    from urllib.parse import unquote
+
+    link = re.search(r'href="data:application/json;charset=utf-8,([^"]+)" download="policy-atlas-proposals.json"', html.text)
+    report = json.loads(unquote(link.group(1).replace("&amp;", "&")))
+    assert report["summary"]["files"] == 2 and report["files"][0]["file"] == "oproep.pdf"
     api = client.post("/api/ingest", files=[("files", ("a.txt", REPORT_SENTENCE.encode(), "text/plain"))]).json()
     assert api["summary"]["proposals"]["held"] == 4
     assert client.post("/api/ingest").status_code == 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional
 
@@ -277,4 +278,5 @@ async def ingest_api(request: Request, files: list[UploadFile] = File(..., descr
 async def ingest_upload(request: Request, lang: Lang, files: list[UploadFile] = File(...)):
     report = _ingest(request, await _read_uploads(files))
     return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"],
+                                                               "report_json": json.dumps(report, ensure_ascii=False),
                                                                "json_twin": False}))
