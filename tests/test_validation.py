@@ -1,5 +1,7 @@
 """One test per kind of bad input; each checks that the message names the file, the line and the fault."""
 
+import pytest
+
 from policy_atlas import dataset
 from tests.conftest import cli, make_dataset
 
@@ -35,69 +37,24 @@ def test_broken_yaml_names_file_and_line(tmp_path):
     assert len(msgs) == 1 and "kind/file.yaml:13" in msgs[0] and "broken YAML" in msgs[0]
 
 
-def test_unknown_type(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("type: Government", "type: Goverment"))
-    assert any("file.yaml:3" in m and "unknown entity type 'Goverment'" in m for m in msgs)
-
-
-def test_unknown_property(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("p: funder", "p: funded_by"))
-    assert any("file.yaml:10" in m and "no property 'funded_by'" in m for m in msgs)
-
-
-def test_unknown_municipality_suggests(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("mun/11002", "mun/11099"))
-    assert any("file.yaml:11" in m and "unknown municipality 'mun/11099'" in m for m in msgs)
-
-
-def test_reference_of_wrong_type(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("v: gov/federal", "v: mun/21001"))
-    assert any("mun/21001 is a Municipality, expected Government or Agency or Organisation" in m for m in msgs)
-
-
-def test_bad_date(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("from: 2016, to: 2016", "from: 2016-14, to: 2016"))
-    assert any("file.yaml:11" in m and "impossible date '2016-14'" in m for m in msgs)
-
-
-def test_valid_from_after_valid_to(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("from: 2016, to: 2016", "from: 2018, to: 2016"))
-    assert any("valid_from 2018 is after valid_to 2016" in m for m in msgs)
-
-
-def test_unknown_source(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("p: funder, v: gov/federal,", "p: funder, v: gov/federal, src: rumour,"))
-    assert any("unknown source 'rumour'" in m for m in msgs)
-
-
-def test_quote_must_stand_word_for_word(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("de federale Impulssubsidie", "de federale impulssubsidie"))
-    assert any("file.yaml:10" in m and "quote not found word for word" in m for m in msgs)
-
-
-def test_statement_from_held_text_needs_a_quote(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace(', q: "Het eerste belangrijk subsidiekanaal is de federale Impulssubsidie"', ""))
-    assert any("needs a verbatim quote" in m for m in msgs)
-
-
-def test_footnote_must_exist(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("fn: 67", "fn: 999"))
-    assert any("footnote 999 does not exist" in m for m in msgs)
-
-
-def test_duplicate_id(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("id: subsidy/impuls", "id: gov/federal"))
-    assert any("already declared" in m for m in msgs)
-
-
-def test_bad_enum_value(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("p: funder, v: gov/federal,", "p: kind, v: yearly,"))
-    assert any("takes one of structural, project, envelope, one_off" in m for m in msgs)
-
-
-def test_unquoted_comma_in_label_is_explained(tmp_path):
-    msgs = problems(tmp_path, GOOD.replace("labels: {nl: Impulssubsidie}", "labels: {nl: Impuls, 2016}"))
-    assert any("unquoted comma" in m for m in msgs)
+@pytest.mark.parametrize("old, new, line, message", [
+    pytest.param("type: Government", "type: Goverment", 3, "unknown entity type 'Goverment'", id="unknown_type"),
+    pytest.param("p: funder", "p: funded_by", 10, "no property 'funded_by'", id="unknown_property"),
+    pytest.param("mun/11002", "mun/11099", 11, "unknown municipality 'mun/11099'", id="unknown_municipality_suggests"),
+    pytest.param("v: gov/federal", "v: mun/21001", None, "mun/21001 is a Municipality, expected Government or Agency or Organisation", id="reference_of_wrong_type"),
+    pytest.param("from: 2016, to: 2016", "from: 2016-14, to: 2016", 11, "impossible date '2016-14'", id="bad_date"),
+    pytest.param("from: 2016, to: 2016", "from: 2018, to: 2016", None, "valid_from 2018 is after valid_to 2016", id="valid_from_after_valid_to"),
+    pytest.param("p: funder, v: gov/federal,", "p: funder, v: gov/federal, src: rumour,", None, "unknown source 'rumour'", id="unknown_source"),
+    pytest.param("de federale Impulssubsidie", "de federale impulssubsidie", 10, "quote not found word for word", id="quote_must_stand_word_for_word"),
+    pytest.param(', q: "Het eerste belangrijk subsidiekanaal is de federale Impulssubsidie"', "", None, "needs a verbatim quote", id="statement_from_held_text_needs_a_quote"),
+    pytest.param("fn: 67", "fn: 999", None, "footnote 999 does not exist", id="footnote_must_exist"),
+    pytest.param("id: subsidy/impuls", "id: gov/federal", None, "already declared", id="duplicate_id"),
+    pytest.param("p: funder, v: gov/federal,", "p: kind, v: yearly,", None, "takes one of structural, project, envelope, one_off", id="bad_enum_value"),
+    pytest.param("labels: {nl: Impulssubsidie}", "labels: {nl: Impuls, 2016}", None, "unquoted comma", id="unquoted_comma_in_label_is_explained"),
+])
+def test_bad_input_is_named_with_file_and_line(tmp_path, old, new, line, message):
+    msgs = problems(tmp_path, GOOD.replace(old, new))
+    assert any((line is None or f"file.yaml:{line}" in m) and message in m for m in msgs), msgs
 
 
 def test_hostile_label_is_kept_as_plain_text(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import gazetteer as gaz
 from .model import FuzzyDate
-from .queries import Atlas
+from .queries import Atlas, livcr_figures
 
 
 def subsidies(atlas: Atlas) -> list[str]:
@@ -53,12 +53,4 @@ def livcr(atlas: Atlas, lang: str = "nl") -> dict:
     for mun in gaz.load():
         own = atlas.values(mun.entity_id, "livcr_status")
         status[mun.nis] = {"status": own[0].value if own else "unknown", "cites": atlas.citation(own[0]) if own else None}
-    figures = []
-    for mid in atlas.entities_of("Measure"):
-        if atlas.first(mid, "subject") != "body/livcr":
-            continue
-        count = atlas.values(mid, "count")
-        figures.append({"id": mid, "label": atlas.label(mid, lang), "area": atlas.first(mid, "area"),
-                        "count": atlas.first(mid, "count"), "total": atlas.first(mid, "total"),
-                        "as_of": atlas.first(mid, "as_of"), "cites": atlas.citation(count[0]) if count else None})
-    return {"municipalities": status, "figures": figures}
+    return {"municipalities": status, "figures": livcr_figures(atlas, lang=lang)}

@@ -48,6 +48,11 @@ class Municipality:
     def entity_id(self) -> str:
         return f"mun/{self.nis}"
 
+    @property
+    def area(self) -> str:
+        """flanders, wallonia, brussels, or german for the nine German-speaking municipalities."""
+        return "german" if "german" in self.communities else self.region
+
     def name(self, lang: str = "nl") -> str:
         if lang == "de" and self.name_de:
             return self.name_de

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from . import coverage
 from .model import load_schema
-from .queries import Atlas, statement_view
+from .queries import Atlas, livcr_figures, statement_view
 from .sourcetext import open_source, shared_dir
 
 LIVCR_CHAIN_START = "body/livcr"
@@ -17,7 +17,6 @@ LIVCR_PROPS = ("description", "task", "member_role", "information_rule", "freque
 
 def key_figures(atlas: Atlas) -> dict:
     reached = coverage.grants(atlas)
-    livcr = coverage.livcr(atlas)["figures"]
     return {"governments": len(atlas.entities_of("Government")),
             "instruments": len(atlas.entities_of("Plan", "LegalAct", "Subsidy", "Programme")),
             "subsidies": len(atlas.entities_of("Subsidy")),
@@ -26,8 +25,7 @@ def key_figures(atlas: Atlas) -> dict:
             "bodies": len(atlas.entities_of("Body")),
             "statements": len(atlas.statements),
             "quoted": sum(1 for s in atlas.statements if s.quote),
-            "livcr": [{"area": f["area"], "count": f["count"], "total": f["total"], "as_of": f["as_of"],
-                       "cites": f["cites"]} for f in livcr]}
+            "livcr": livcr_figures(atlas)}
 
 
 def information_chain(atlas: Atlas, lang: str) -> list[dict]:
@@ -68,7 +66,7 @@ def livcr(atlas: Atlas, lang: str) -> dict:
                   "website": [s.value for s in atlas.values(h, "website")], "regions": atlas.regions_of(h)}
                  for h in atlas.entities_of("Helpline")]
     return {"bodies": bodies, "chain": information_chain(atlas, lang), "concerns": concerns,
-            "helplines": helplines, "coverage": coverage.livcr(atlas, lang)["figures"]}
+            "helplines": helplines, "coverage": livcr_figures(atlas, lang=lang)}
 
 
 def trainings(atlas: Atlas, lang: str, language: str | None = None, region: str | None = None) -> dict:
@@ -79,8 +77,8 @@ def trainings(atlas: Atlas, lang: str, language: str | None = None, region: str 
         if language and language not in langs or region and region not in regions:
             continue
         evaluation = atlas.values(tid, "evaluation")
-        rows.append({"id": tid, "type": atlas.types[tid], "label": atlas.label_lang(tid, lang)[0],
-                     "label_lang": atlas.label_lang(tid, lang)[1],
+        label, label_lang = atlas.label_lang(tid, lang)
+        rows.append({"id": tid, "type": atlas.types[tid], "label": label, "label_lang": label_lang,
                      "providers": [_ref(atlas, s.value, lang) for s in atlas.values(tid, "provider")],
                      "funders": [_ref(atlas, s.value, lang) for s in atlas.values(tid, "funder")],
                      "government": [_ref(atlas, s.value, lang) for s in atlas.values(tid, "government")],

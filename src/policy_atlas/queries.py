@@ -118,7 +118,7 @@ class Atlas:
         kind = self.types.get(eid)
         if kind == "Municipality":
             mun = gaz.load().get(eid)
-            return ["german"] if "german" in mun.communities else [mun.region]
+            return [mun.area]
         schema = load_schema()
         if kind == "Government":
             return sorted({r for st in self.values(eid, "competent_as") for r in schema.competence_regions[st.value]})
@@ -236,16 +236,22 @@ def _dedupe(items: list[dict]) -> list[dict]:
 
 def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date) -> dict:
     own = atlas.values(mun.entity_id, "livcr_status", day)
-    area = "german" if "german" in mun.communities else mun.region
+    status = own[0].value if own else "unknown"
+    return {"status": status, "cites": atlas.citation(own[0]) if own else None,
+            "area_figures": livcr_figures(atlas, mun.area)}
+
+
+def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> list[dict]:
+    """The report's LIVC-R counts per area (all areas when none is given), each with its citation."""
     figures = []
     for mid in atlas.entities_of("Measure"):
-        if atlas.first(mid, "subject") == "body/livcr" and atlas.first(mid, "area") == area:
-            count = atlas.values(mid, "count")
-            figures.append({"id": mid, "label": atlas.label(mid), "count": atlas.first(mid, "count"),
-                            "total": atlas.first(mid, "total"), "as_of": atlas.first(mid, "as_of"),
-                            "cites": atlas.citation(count[0]) if count else None})
-    status = own[0].value if own else "unknown"
-    return {"status": status, "cites": atlas.citation(own[0]) if own else None, "area_figures": figures}
+        if atlas.first(mid, "subject") != "body/livcr" or area and atlas.first(mid, "area") != area:
+            continue
+        count = atlas.values(mid, "count")
+        figures.append({"id": mid, "label": atlas.label(mid, lang), "area": atlas.first(mid, "area"),
+                        "count": atlas.first(mid, "count"), "total": atlas.first(mid, "total"),
+                        "as_of": atlas.first(mid, "as_of"), "cites": atlas.citation(count[0]) if count else None})
+    return figures
 
 
 def entity_view(atlas: Atlas, eid: str, lang: str = "nl", day: dt.date | None = None) -> dict:

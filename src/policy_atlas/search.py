@@ -2,6 +2,7 @@
 with facets by type, tier (level), region and year range."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import gazetteer as gaz
@@ -9,6 +10,8 @@ from .queries import Atlas
 
 DESCRIPTION_PROPS = ("description", "short", "task", "purpose")
 HIDDEN_TYPES = ("Respondent",)
+FACETS = {"type": lambda hit: [hit["type"]], "tier": lambda hit: [hit["tier"]],
+          "region": lambda hit: hit["regions"], "government": lambda hit: hit["governments"]}
 
 
 @dataclass
@@ -56,24 +59,16 @@ class Index:
         hits = []
         for doc in self.docs:
             score = _score(doc, terms)
-            if score is None or not _passes(doc, types, tier, region, year_from, year_to):
-                continue
-            if government and government not in doc.governments:
+            if score is None or not _passes(doc, types, tier, region, government, year_from, year_to):
                 continue
             hits.append((score, doc))
         hits.sort(key=lambda h: (-h[0], self.atlas.label(h[1].id).casefold()))
         return [self._hit(doc, score) for score, doc in hits]
 
     def facets(self, hits: list[dict]) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {"type": {}, "tier": {}, "region": {}, "government": {}}
-        for hit in hits:
-            for gov in hit["governments"]:
-                out["government"][gov] = out["government"].get(gov, 0) + 1
-            out["type"][hit["type"]] = out["type"].get(hit["type"], 0) + 1
-            out["tier"][hit["tier"]] = out["tier"].get(hit["tier"], 0) + 1
-            for region in hit["regions"]:
-                out["region"][region] = out["region"].get(region, 0) + 1
-        return {k: dict(sorted(v.items(), key=lambda kv: -kv[1])) for k, v in out.items()}
+        """Per facet, how many hits have each value, most frequent first."""
+        return {name: dict(Counter(v for hit in hits for v in values_of(hit)).most_common())
+                for name, values_of in FACETS.items()}
 
     def _hit(self, doc: Doc, score: int) -> dict:
         return {"id": doc.id, "type": doc.type, "tier": doc.tier, "regions": doc.regions, "governments": doc.governments,
@@ -99,12 +94,14 @@ def _score(doc: Doc, terms: list[str]) -> int | None:
     return 1 if all(t in haystack for t in terms) else None
 
 
-def _passes(doc: Doc, types, tier, region, year_from, year_to) -> bool:
+def _passes(doc: Doc, types, tier, region, government, year_from, year_to) -> bool:
     if types and doc.type not in types:
         return False
     if tier and doc.tier != tier:
         return False
     if region and region not in doc.regions:
+        return False
+    if government and government not in doc.governments:
         return False
     if year_from is not None and doc.end is not None and doc.end < year_from:
         return False

@@ -187,10 +187,6 @@ def _count_fill(n: int) -> str:
     return COUNT_FILLS[min(n, len(COUNT_FILLS) - 1)]
 
 
-def _municipality_area(mun) -> str:
-    return "german" if "german" in mun.communities else mun.region
-
-
 def grant_layer(grants: dict[str, list[dict]], lang: str) -> dict:
     """Municipalities coloured by how many subsidies each received (with the filters applied)."""
     geo = load_geometry()
@@ -218,11 +214,11 @@ def livcr_layer(livcr: dict, lang: str) -> dict:
             shares[fig["area"]] = int(fig["count"]) / int(fig["total"])
     items = []
     for mun in gaz.load():
-        share = shares.get(_municipality_area(mun))
+        share = shares.get(mun.area)
         fill = "#ffffff" if share is None else [f for s, f in SHARE_FILLS if share >= s][-1]
         own = livcr["municipalities"][mun.nis]
         items.append({"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis], "fill": fill,
-                      "area": _municipality_area(mun), "share": share, "status": own["status"],
+                      "area": mun.area, "share": share, "status": own["status"],
                       "cites": own["cites"]})
     legend = [{"fill": f, "share": s} for s, f in SHARE_FILLS]
     return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,

@@ -168,12 +168,13 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
                 year: Optional[int] = Query(None, ge=2001, le=2100)) -> dict:
     """Annex III on a map: subsidies received per municipality (filters), or LIVC-R coverage per region."""
     atlas = ctx.atlas
-    if funder and funder not in coverage.funders(atlas):
-        raise HTTPException(422, f"funder: {funder!r} funds no mapped subsidy (known: {', '.join(coverage.funders(atlas))})")
-    if subsidy and subsidy not in coverage.subsidies(atlas):
+    funders, subsidies = coverage.funders(atlas), coverage.subsidies(atlas)
+    if funder and funder not in funders:
+        raise HTTPException(422, f"funder: {funder!r} funds no mapped subsidy (known: {', '.join(funders)})")
+    if subsidy and subsidy not in subsidies:
         raise HTTPException(422, f"subsidy: {subsidy!r} is not a subsidy with named recipients")
-    options = {"funders": [{"id": f, "label": atlas.label(f, ctx.lang)} for f in coverage.funders(atlas)],
-               "subsidies": [{"id": s, "label": atlas.label(s, ctx.lang)} for s in coverage.subsidies(atlas)]}
+    options = {"funders": [{"id": f, "label": atlas.label(f, ctx.lang)} for f in funders],
+               "subsidies": [{"id": s, "label": atlas.label(s, ctx.lang)} for s in subsidies]}
     filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year}
     if view == "livcr":
         return {"filters": filters, "options": options, **svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang)}
