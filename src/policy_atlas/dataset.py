@@ -106,6 +106,7 @@ def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) 
             ds.error(str(f), "a dataset file is a mapping with `entities:` and/or `facts:`")
             continue
         raw_records.append((f, doc))
+        _add_sources(f, doc.get("sources") or [], ds)
         for rec in doc.get("entities") or []:
             _declare_entity(schema, f, rec, ds)
         if progress:
@@ -133,10 +134,15 @@ def _origin(path: Path, rec: Any) -> str:
 
 def _load_sources(root: Path, ds: Dataset) -> None:
     doc = read_yaml(root / "sources.yaml", ds) or {}
-    for rec in doc.get("sources") or []:
-        sid = rec.get("id")
+    _add_sources(root / "sources.yaml", doc.get("sources") or [], ds)
+
+
+def _add_sources(path: Path, records: list, ds: Dataset) -> None:
+    """Sources are declared in `sources.yaml` or under `sources:` in any dataset file, beside the facts citing them."""
+    for rec in records:
+        sid = rec.get("id") if isinstance(rec, dict) else None
         if not sid or sid in ds.sources:
-            ds.error(_origin(root / "sources.yaml", rec), f"source needs a unique id, got {sid!r}")
+            ds.error(_origin(path, rec), f"source needs a unique id, got {sid!r}")
             continue
         ds.sources[sid] = {k: v for k, v in rec.items() if k != LINE_KEY}
 
