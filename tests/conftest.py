@@ -35,7 +35,9 @@ def atlas(atlas_db):
 SOURCES = f"""
 sources:
   - id: far-2019
+    kind: report
     title: report
+    language: nl
     path: {REPORT}
     footnotes: 166
 """

@@ -6,6 +6,7 @@ from policy_atlas import dataset
 from tests.conftest import cli, make_dataset
 
 GOOD = """
+source: far-2019
 entities:
   - id: gov/federal
     type: Government
@@ -34,18 +35,18 @@ def test_good_dataset_has_no_problems(tmp_path):
 
 def test_broken_yaml_names_file_and_line(tmp_path):
     msgs = problems(tmp_path, GOOD + "  - id: [unclosed\n")
-    assert len(msgs) == 1 and "kind/file.yaml:13" in msgs[0] and "broken YAML" in msgs[0]
+    assert len(msgs) == 1 and "kind/file.yaml:14" in msgs[0] and "broken YAML" in msgs[0]
 
 
 @pytest.mark.parametrize("old, new, line, message", [
-    pytest.param("type: Government", "type: Goverment", 3, "unknown entity type 'Goverment'", id="unknown_type"),
-    pytest.param("p: funder", "p: funded_by", 10, "no property 'funded_by'", id="unknown_property"),
-    pytest.param("mun/11002", "mun/11099", 11, "unknown municipality 'mun/11099'", id="unknown_municipality_suggests"),
+    pytest.param("type: Government", "type: Goverment", 4, "unknown entity type 'Goverment'", id="unknown_type"),
+    pytest.param("p: funder", "p: funded_by", 11, "no property 'funded_by'", id="unknown_property"),
+    pytest.param("mun/11002", "mun/11099", 12, "unknown municipality 'mun/11099'", id="unknown_municipality_suggests"),
     pytest.param("v: gov/federal", "v: mun/21001", None, "mun/21001 is a Municipality, expected Government or Agency or Organisation", id="reference_of_wrong_type"),
-    pytest.param("from: 2016, to: 2016", "from: 2016-14, to: 2016", 11, "impossible date '2016-14'", id="bad_date"),
+    pytest.param("from: 2016, to: 2016", "from: 2016-14, to: 2016", 12, "impossible date '2016-14'", id="bad_date"),
     pytest.param("from: 2016, to: 2016", "from: 2018, to: 2016", None, "valid_from 2018 is after valid_to 2016", id="valid_from_after_valid_to"),
     pytest.param("p: funder, v: gov/federal,", "p: funder, v: gov/federal, src: rumour,", None, "unknown source 'rumour'", id="unknown_source"),
-    pytest.param("de federale Impulssubsidie", "de federale impulssubsidie", 10, "quote not found word for word", id="quote_must_stand_word_for_word"),
+    pytest.param("de federale Impulssubsidie", "de federale impulssubsidie", 11, "quote not found word for word", id="quote_must_stand_word_for_word"),
     pytest.param(', q: "Het eerste belangrijk subsidiekanaal is de federale Impulssubsidie"', "", None, "needs a verbatim quote", id="statement_from_held_text_needs_a_quote"),
     pytest.param("fn: 67", "fn: 999", None, "footnote 999 does not exist", id="footnote_must_exist"),
     pytest.param("id: subsidy/impuls", "id: gov/federal", None, "already declared", id="duplicate_id"),
@@ -68,7 +69,7 @@ def test_validate_command_exit_codes(tmp_path):
     bad = make_dataset(tmp_path / "bad", {"kind/file.yaml": GOOD.replace("fn: 67", "fn: 999")})
     assert cli("validate", "--dataset", str(good)).returncode == 0
     result = cli("validate", "--dataset", str(bad))
-    assert result.returncode == 1 and "file.yaml:11" in result.stderr and "footnote 999" in result.stderr
+    assert result.returncode == 1 and "file.yaml:12" in result.stderr and "footnote 999" in result.stderr
 
 
 def test_bundled_dataset_is_valid_and_large(bundled):

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import yaml
 
 from . import gazetteer as gaz
+from . import sources as srcs
 from .model import FuzzyDate, ModelError, RANKS, Schema, Statement, coerce_value, load_schema
 from .sourcetext import open_source, shared_dir
 
@@ -112,7 +113,7 @@ def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) 
         if progress:
             progress(f)
     for f, doc in raw_records:
-        defaults = {"src": doc.get("source", "far-2019"), "lang": doc.get("lang", "nl")}
+        defaults = {"src": doc.get("source"), "lang": doc.get("lang", "nl")}
         for rec in doc.get("entities") or []:
             if isinstance(rec, dict) and isinstance(rec.get("id"), str):
                 for st in rec.get("statements") or []:
@@ -139,12 +140,21 @@ def _load_sources(root: Path, ds: Dataset) -> None:
 
 def _add_sources(path: Path, records: list, ds: Dataset) -> None:
     """Sources are declared in `sources.yaml` or under `sources:` in any dataset file, beside the facts citing them."""
+    languages = load_schema().languages
     for rec in records:
+        origin = _origin(path, rec)
         sid = rec.get("id") if isinstance(rec, dict) else None
         if not sid or sid in ds.sources:
-            ds.error(_origin(path, rec), f"source needs a unique id, got {sid!r}")
+            ds.error(origin, f"source needs a unique id, got {sid!r}")
             continue
-        ds.sources[sid] = {k: v for k, v in rec.items() if k != LINE_KEY}
+        rec = {k: v for k, v in rec.items() if k != LINE_KEY}
+        problems: list[str] = []
+        if rec.get("corpus") is not None:
+            rec, problems = srcs.from_corpus(rec, shared_dir())
+        rec, more = srcs.check(rec, languages)
+        for problem in problems + more:
+            ds.error(origin, f"source {sid}: {problem}")
+        ds.sources[sid] = rec
 
 
 def _add_gazetteer(ds: Dataset) -> None:
@@ -241,6 +251,10 @@ def _add_statement(schema: Schema, path: Path, subject: str, st: Any, defaults: 
     if rank not in RANKS:
         ds.error(origin, f"{subject}.{prop}: rank must be one of {RANKS}, not {rank!r}")
         return
+    source = st.get("src", defaults["src"])
+    if source is None:
+        ds.error(origin, f"{subject}.{prop}: no source: give `src:` here or `source:` at the top of the file")
+        return
     locator = f"fn {st['fn']}" if st.get("fn") is not None else st.get("loc")
     for raw in values:
         try:
@@ -251,7 +265,7 @@ def _add_statement(schema: Schema, path: Path, subject: str, st: Any, defaults: 
         ds.statements.append(Statement(
             subject=subject, prop=prop, value=value, value_type=spec.type,
             lang=str(st.get("lang", defaults["lang"])) if spec.type == "text" else None,
-            valid_from=valid_from, valid_to=valid_to, source=str(st.get("src", defaults["src"])),
+            valid_from=valid_from, valid_to=valid_to, source=str(source),
             locator=str(locator) if locator is not None else None,
             quote=_quote(st.get("q")),
             rank=rank, note=st.get("note"), origin=origin))
@@ -305,6 +319,12 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
             n = st.locator[3:]
             if not n.isdigit() or not 1 <= int(n) <= int(source.get("footnotes", 10**6)):
                 ds.error(origin, f"{st.subject}.{st.prop}: footnote {n} does not exist in {st.source}")
+                continue
+        if not source.get("path") and source.get("kind") in srcs.QUOTE_LIMITED:
+            problem = "needs a locator (fn:, or loc: a section heading or paragraph)" if st.locator is None else (
+                srcs.quote_problem(st.quote) if st.quote else None)
+            if problem:
+                ds.error(origin, f"{st.subject}.{st.prop}: {problem} ({st.source})")
                 continue
         if st.locator is None:
             if line is None and st.source != "editorial" and not source.get("url"):
