@@ -32,7 +32,7 @@ def overview(atlas: Atlas, lang: str = "nl", day: dt.date | None = None) -> dict
     schema = load_schema()
     return {"as_of": day.isoformat() if day else None,
             "columns": [{"id": c, "label": atlas.label(c, lang)} for c in COLUMNS],
-            "rows": [{"id": r, "label": schema.types["Plan"].properties["annex_ii_row"].labels.get(lang, r),
+            "rows": [{"id": r, "label": schema.term(r, lang),
                       "cells": [{"government": c, "items": cells[r][c]} for c in COLUMNS]} for r in rows]}
 
 

@@ -165,6 +165,7 @@ def _add_gazetteer(ds: Dataset) -> None:
         eid = f"{'prov' if etype == 'Province' else 'arr'}/{nis}"
         ds.entities[eid] = Entity(eid, etype, {"nl": unit["name_nl"], "fr": unit["name_fr"]}, "gazetteer")
         ref = dict(source=REFNIS_SOURCE, locator=f"code {nis}", origin="gazetteer")
+        ds.statements += [Statement(eid, "name", n, "text", lang=lang, **ref) for lang, n in ds.entities[eid].labels.items()]
         ds.statements += [Statement(eid, "nis_code", nis, "text", **ref)]
         if etype == "Arrondissement" and gaz.province_of(nis):
             ds.statements.append(Statement(eid, "province", f"prov/{gaz.province_of(nis)}", "entity", **ref))

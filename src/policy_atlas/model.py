@@ -93,6 +93,11 @@ class Schema:
         self.tiers: list[dict] = raw.get("tiers", [])
         self.competence_regions: dict[str, list[str]] = raw.get("competence_regions", {})
         self.linked_data: dict = raw.get("linked_data", {"context": {}, "types": {}, "properties": {}})
+        self.terms: dict[str, dict[str, str]] = raw.get("terms", {})
+
+    def term(self, code: str | None, lang: str) -> str:
+        """The label of an enum code in `lang` (the code itself where none is declared)."""
+        return self.terms.get(code, {}).get(lang, code) if code is not None else ""
 
     def tier_of_level(self, level: str | None) -> str | None:
         return next((t["id"] for t in self.tiers if level in t["levels"]), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 
 import networkx as nx
 
@@ -20,8 +21,9 @@ COLOURS = {"funds": "#E69F00", "coordinates": "#0072B2", "member": "#009E73", "r
 NODE_FILLS = {"Government": "#1b3a5c", "Agency": "#2e6da4", "Body": "#b03a2e", "Organisation": "#6c5b7b"}
 DEFAULT_GROUPS = ("coordinates", "member", "reports_to", "part_of", "supports")  # funds to 56 municipalities hides the rest
 REVERSED = ("member", "coordinator")  # drawn from the member / coordinator to the body
-PER_ROW, COL_GAP, LINE_GAP, MARGIN = 8, 145, 70, 30
+PER_ROW, COL_GAP, LINE_GAP, MARGIN = 8, 145, 70, 45
 MUN_STEP = 18
+NODE_RADIUS = {False: 11.0, True: 6.0}  # circle radius plus stroke, by is-municipality
 
 
 def graph(atlas: Atlas, lang: str = "nl", relations: list[str] | None = None, region: str | None = None,
@@ -97,6 +99,14 @@ def layout(g: nx.MultiDiGraph) -> dict:
     return {"width": round(width), "height": round(y), "positions": positions, "rows": rows, "label_dy": label_dy}
 
 
+def _ends(start: tuple[float, float], end: tuple[float, float], radius: float) -> dict:
+    """A line from centre to the target's rim, so the arrowhead shows outside the target's circle."""
+    (x1, y1), (x2, y2) = start, end
+    length = math.hypot(x2 - x1, y2 - y1) or 1.0
+    shrink = min(radius, length / 2) / length
+    return {"x1": x1, "y1": y1, "x2": round(x2 - (x2 - x1) * shrink, 1), "y2": round(y2 - (y2 - y1) * shrink, 1)}
+
+
 def graphml(g: nx.MultiDiGraph) -> bytes:
     buffer = io.BytesIO()
     nx.write_graphml(g, buffer)
@@ -108,8 +118,9 @@ def view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | Non
     lay = layout(g)
     nodes = [{"id": n, **d, "x": lay["positions"][n][0], "y": lay["positions"][n][1],
               "label_dy": lay["label_dy"].get(n, 22)} for n, d in g.nodes(data=True)]
-    edges = [{"source": s, "target": t, **d, "x1": lay["positions"][s][0], "y1": lay["positions"][s][1],
-              "x2": lay["positions"][t][0], "y2": lay["positions"][t][1]} for s, t, d in g.edges(data=True)]
+    edges = [{"source": s, "target": t, **d, **_ends(lay["positions"][s], lay["positions"][t],
+                                                    NODE_RADIUS.get(g.nodes[t]["type"] == "Municipality"))}
+             for s, t, d in g.edges(data=True)]
     return {"relations": relations or list(DEFAULT_GROUPS), "region": region, "as_of": day.isoformat() if day else None,
             "width": lay["width"], "height": lay["height"], "rows": lay["rows"],
             "nodes": sorted(nodes, key=lambda n: n["id"]), "edges": edges,

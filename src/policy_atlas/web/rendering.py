@@ -17,13 +17,26 @@ def environment(lang: str) -> Environment:
     env = Environment(loader=PackageLoader("policy_atlas", "templates"), autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.filters["locator"] = lambda text: locator_text(text, i18n.translations(lang).gettext)
     schema = load_schema()
     env.globals.update(lang=lang, languages=i18n.LANGUAGES, language_name=i18n.language_name,
                        type_label=lambda t: schema.types[t].labels.get(lang, t) if t in schema.types else t,
                        tier_label=lambda t: next((x["labels"][lang] for x in schema.tiers if x["id"] == t), t),
                        prop_label=lambda p: schema.property_labels(p).get(lang, p),
+                       term=lambda code: schema.term(code, lang),
                        locator_geometry=load_geometry)
     return env
+
+
+def locator_text(locator: str | None, gettext) -> str:
+    """A stored locator ("fn 71; line 1234", "editorial", "code 11002") in the page's language."""
+    words = {"fn": gettext("fn"), "line": gettext("line"), "code": gettext("code"), "nis": "NIS",
+             "editorial": gettext("editorial"), "label": gettext("label")}
+    parts = []
+    for part in (locator or "").split("; "):
+        head, _, rest = part.partition(" ")
+        parts.append(f"{words[head]} {rest}".strip() if head in words else part)
+    return "; ".join(parts)
 
 
 def href(lang: str, path: str, **query) -> str:
