@@ -99,3 +99,77 @@ def live_server(atlas_db):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# --- PostgreSQL: one throw-away cluster per test session (initdb in a temporary folder, its unix socket in that
+# folder, a random port), a fresh database per test. It fails, never skips, when PostgreSQL cannot start.
+
+def _pg_bin(name: str) -> str:
+    import glob
+    import shutil
+
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True) or [shutil.which(name)]
+    assert found[0], f"PostgreSQL's {name} is not installed (./test installs Debian's postgresql)"
+    return found[0]
+
+
+def _as_postgres_user(cmd: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root; CI and the developers' machines run as root."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    import shutil
+    import socket
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="atlas-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    data = root / "data"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run = lambda cmd: subprocess.run(_as_postgres_user(cmd), capture_output=True, text=True, timeout=120, cwd=root)
+    done = run([_pg_bin("initdb"), "-D", str(data), "-U", "atlas", "--auth=trust", "--no-sync", "-E", "UTF8",
+                "--locale=C"])
+    assert done.returncode == 0, f"initdb failed: {done.stderr}"
+    opts = f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+    done = run([_pg_bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "-t", "60", "start"])
+    assert done.returncode == 0, f"PostgreSQL did not start: {done.stderr} {(root / 'log').read_text() if (root / 'log').exists() else ''}"
+    try:
+        yield {"host": str(root), "port": port, "user": "atlas"}
+    finally:
+        run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def pg_database(cluster: dict, password: str = "") -> str:
+    """A fresh, empty database in the session's cluster (trust authentication: any password is accepted)."""
+    import uuid
+
+    import psycopg
+
+    name = f"atlas_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(host=cluster["host"], port=cluster["port"], user=cluster["user"], dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    secret = f":{password}" if password else ""
+    return f"postgresql+psycopg://{cluster['user']}{secret}@/{name}?host={cluster['host']}&port={cluster['port']}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'atlas.sqlite'}"
+    return pg_database(request.getfixturevalue("pg_cluster"))
+
+
+@pytest.fixture(scope="session")
+def pg_atlas_db(pg_cluster, bundled):
+    """The bundled atlas built once into PostgreSQL, for the page tests on that engine."""
+    url = pg_database(pg_cluster)
+    store.build(bundled, store.connect(url))
+    return url

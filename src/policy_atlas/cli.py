@@ -6,11 +6,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import dataset as dataset_mod
 from . import export as export_mod
@@ -69,13 +71,32 @@ def build(dataset: Optional[Path] = DATA_OPTION, db: Optional[str] = DB_OPTION) 
         err.print("build refused: the database was not touched")
         raise typer.Exit(1)
     engine = store.connect(db)
-    with _progress() as bar:
+    with _progress() as bar, _database_errors(engine):
         task = bar.add_task("writing statements", total=len(ds.statements))
         result = store.build(ds, engine, label=str(dataset or "bundled:belgium"),
                              progress=lambda n: bar.advance(task, n))
         bar.update(task, completed=len(ds.statements))
     out.print(f"build {result['build']}: {result['statements']} current statements, "
-              f"{result['added']} added, {result['retracted']} retracted -> {engine.url.render_as_string()}")
+              f"{result['added']} added, {result['retracted']} retracted -> {store.masked(engine)}", highlight=False)
+
+
+@contextmanager
+def _database_errors(engine):
+    """A database that refuses us is a clear message with the URL masked, never a traceback with a password."""
+    try:
+        yield
+    except store.UnknownRevision as exc:
+        err.print(f"{store.masked(engine)}: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        err.print(f"database error on {store.masked(engine)}: {_scrub(reason, engine)}", highlight=False, markup=False)
+        raise typer.Exit(2)
+
+
+def _scrub(message: str, engine) -> str:
+    password = engine.url.password
+    return message.replace(password, "***") if password else message
 
 
 @app.command()
@@ -100,16 +121,22 @@ def _atlas(db: Optional[str]) -> Atlas:
     try:
         engine = store.connect(db)
         if not store.has_build(engine):
-            err.print(f"{store.database_url(db)} holds no atlas yet: run `policy-atlas build` first.")
+            err.print(f"{store.masked(engine)} holds no atlas yet: run `policy-atlas build` first.", highlight=False)
             raise typer.Exit(2)
+        store.upgrade(engine)
         return Atlas.from_snapshot(store.snapshot(engine))
     except LookupError as exc:
         err.print(str(exc))
         raise typer.Exit(2)
     except typer.Exit:
         raise
+    except store.UnknownRevision as exc:
+        err.print(f"{store.masked(engine)}: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2)
     except Exception as exc:  # the database file is locked or not a database
-        err.print(f"cannot read the atlas database: {exc}. Run `policy-atlas build` first.")
+        err.print(f"cannot read the atlas database {store.masked(store.database_url(db))}: "
+                  f"{_scrub(str(exc).splitlines()[0], store.connect(db))}. Run `policy-atlas build` first.",
+                  highlight=False, markup=False)
         raise typer.Exit(2)
 
 
@@ -245,9 +272,23 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
 
     url = store.database_url(db)
     application = create_app(url)
-    application.state.atlas.atlas  # load before accepting requests, so the first page is fast
-    err.print(f"Policy Atlas on http://{host}:{port}/  (database: {url}; Ctrl+C stops)")
+    with _database_errors(application.state.atlas.engine):
+        application.state.atlas.atlas  # load before accepting requests, so the first page is fast
+    err.print(f"Policy Atlas on http://{host}:{port}/  (database: {store.masked(url)}; Ctrl+C stops)", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: Optional[str] = DB_OPTION) -> None:
+    """Bring the database to the newest schema (an atlas made before migrations is upgraded in place)."""
+    engine = store.connect(db)
+    with _database_errors(engine):
+        revision = store.upgrade(engine)
+    out.print(f"{store.masked(engine)} is at schema revision {revision}", highlight=False)
 
 
 if __name__ == "__main__":

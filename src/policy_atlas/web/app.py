@@ -26,8 +26,9 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class AtlasState:
-    """The atlas behind the app, reloaded when a newer build lands (checked at most every few seconds), so a
-    curator's `policy-atlas build` shows without a restart. An empty database is built from the bundled dataset."""
+    """The atlas behind the app, reloaded when the store's version changes (checked at most every few seconds),
+    so a build or an accepted proposal shows without a restart, also when another process made it. An empty
+    database is built from the bundled dataset; an older one is upgraded to the current schema first."""
 
     CHECK_EVERY = 3.0
 
@@ -43,13 +44,22 @@ class AtlasState:
         if self._loaded is not None and now - self._checked < self.CHECK_EVERY:
             return self._loaded
         with self._lock:
-            self._checked = now
-            if self._loaded is None and not store.has_build(self.engine):
-                store.build(dataset.load(), self.engine)
-            latest = store.latest_build_id(self.engine)
-            if self._loaded is None or self._loaded.build_id != latest:
-                self._loaded = _Loaded(latest, Atlas.from_snapshot(store.snapshot(self.engine)))
+            if self._loaded is not None and now - self._checked < self.CHECK_EVERY:
+                return self._loaded
+            if self._loaded is None:
+                store.upgrade(self.engine)
+                if not store.has_build(self.engine):
+                    store.build(dataset.load(), self.engine)
+            version = store.version(self.engine)
+            if self._loaded is None or self._loaded.version != version:
+                self._loaded = _Loaded(version, store.latest_build_id(self.engine),
+                                       Atlas.from_snapshot(store.snapshot(self.engine)))
+            self._checked = time.monotonic()
             return self._loaded
+
+    @property
+    def version(self) -> str:
+        return self._current().version
 
     @property
     def atlas(self) -> Atlas:
@@ -67,8 +77,8 @@ class AtlasState:
 class _Loaded:
     """One build's snapshot and what is derived from it, made when first needed."""
 
-    def __init__(self, build_id: int, atlas: Atlas):
-        self.build_id, self.atlas = build_id, atlas
+    def __init__(self, version: str, build_id: int | None, atlas: Atlas):
+        self.version, self.build_id, self.atlas = version, build_id, atlas
 
     @cached_property
     def index(self) -> Index:

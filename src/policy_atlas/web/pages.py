@@ -135,7 +135,7 @@ def municipality_form(lang: Lang, name: str = Query(..., min_length=1, max_lengt
 def changes(engine, eid: str) -> list[dict]:
     """What changed after the entity first entered the atlas: retractions and later additions, newest first."""
     log = store.history(engine, eid)
-    first = min((h["build_id"] for h in log), default=None)
+    first = min((h["build_id"] for h in log if h["build_id"] is not None), default=None)
     return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 

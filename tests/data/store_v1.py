@@ -1,5 +1,4 @@
-"""The database: one place for SQL. Statements are content-addressed and never updated; a build
-appends `add` and `retract` rows to the statement log, all in one transaction."""
+"""The store as it was before Alembic (schema version 1), kept to test that such an atlas is upgraded in place."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +11,8 @@ from typing import Callable
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 
-from .dataset import Dataset
-from .model import Statement
+from policy_atlas.dataset import Dataset
+from policy_atlas.model import Statement
 
 SCHEMA_VERSION = "1"
 metadata = MetaData()

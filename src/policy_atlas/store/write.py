@@ -1,0 +1,103 @@
+"""Writing: `append` is the one way the current statements change (a build or an accepted proposal).
+Statements are content-addressed and their content never changes; only the materialised `current` flag
+flips, and every flip is an `add` or `retract` row appended to the statement log (never updated or deleted)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Callable
+
+from sqlalchemy import Table, cast, func, select, update
+from sqlalchemy import Integer, String
+from sqlalchemy.engine import Connection, Engine
+
+from ..dataset import Dataset
+from ..model import Statement
+from .migrate import upgrade
+from .schema import SCHEMA_VERSION, builds, entities, meta, sources, statement_log, statements
+
+CHUNK = 500
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _row(st: Statement) -> dict:
+    return {"id": st.id, "subject": st.subject, "prop": st.prop, "value": st.value, "value_type": st.value_type,
+            "lang": st.lang, "valid_from": str(st.valid_from) if st.valid_from else None,
+            "valid_to": str(st.valid_to) if st.valid_to else None, "source": st.source, "locator": st.locator,
+            "quote": st.quote, "rank": st.rank, "note": st.note, "origin": st.origin, "current": True}
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: str, build_id: int | None = None,
+           proposal_id: int | None = None, actor: str | None = None, reason: str | None = None,
+           progress: Callable[[int], None] | None = None) -> dict:
+    """Make `adds` current and `retracts` no longer current, inside the caller's transaction: insert unknown
+    statements, log each real change, flip `current`, bump the atlas version. Returns the counts and version."""
+    wanted = {st.id: st for st in adds}
+    ids = list(wanted) + list(retracts)
+    known: dict[str, bool] = {}
+    for part in _chunks(ids):
+        known.update(conn.execute(select(statements.c.id, statements.c.current).where(statements.c.id.in_(part))).all())
+    fresh = [_row(st) for sid, st in wanted.items() if sid not in known]
+    revived = [sid for sid in wanted if known.get(sid) is False]
+    dropped = sorted({sid for sid in retracts if known.get(sid) and sid not in wanted})
+    for part in _chunks(fresh):
+        conn.execute(statements.insert(), part)
+        if progress:
+            progress(len(part))
+    for flag, part_ids in ((True, revived), (False, dropped)):
+        for part in _chunks(part_ids):
+            conn.execute(update(statements).where(statements.c.id.in_(part)).values(current=flag))
+    added = [r["id"] for r in fresh] + revived
+    common = {"build_id": build_id, "at": at, "actor": actor, "proposal_id": proposal_id, "reason": reason}
+    log = ([{"statement_id": s, "action": "add", **common} for s in added]
+           + [{"statement_id": s, "action": "retract", **common} for s in dropped])
+    for part in _chunks(log, 1000):
+        conn.execute(statement_log.insert(), part)
+    return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn)}
+
+
+def bump_version(conn: Connection) -> str:
+    """One atomic UPDATE, so two writers on PostgreSQL never hand out the same version."""
+    done = conn.execute(update(meta).where(meta.c.key == "atlas_version")
+                        .values(value=cast(cast(meta.c.value, Integer) + 1, String)))
+    if done.rowcount == 0:
+        conn.execute(meta.insert().values(key="atlas_version", value="1"))
+    return conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar_one()
+
+
+def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[int], None] | None = None) -> dict:
+    """Write the dataset into the store in one transaction and return what changed."""
+    if not ds.ok:
+        raise ValueError("refusing to build a dataset with problems")
+    upgrade(engine)
+    started = now()
+    with engine.begin() as conn:
+        build_id = conn.execute(builds.insert().values(started_at=started, dataset=label)).inserted_primary_key[0]
+        current = set(conn.execute(select(statements.c.id).where(statements.c.current)).scalars())
+        wanted = {st.id: st for st in ds.statements}
+        changed = append(conn, [st for sid, st in wanted.items() if sid not in current], sorted(current - set(wanted)),
+                         at=started, build_id=build_id, progress=progress)
+        _replace(conn, entities, [{"id": e.id, "type": e.type} for e in ds.entities.values()])
+        _replace(conn, sources, [{"id": k, "data": json.dumps(v, ensure_ascii=False, default=str)}
+                                 for k, v in ds.sources.items()])
+        conn.execute(meta.delete().where(meta.c.key == "schema_version"))
+        conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+        conn.execute(builds.update().where(builds.c.id == build_id).values(
+            finished_at=now(), added=changed["added"], retracted=changed["retracted"]))
+    return {"build": build_id, "added": changed["added"], "retracted": changed["retracted"],
+            "statements": len(wanted), "version": changed["version"]}
+
+
+def _replace(conn, table: Table, rows: list[dict]) -> None:
+    """Registries (entity types, source records) mirror the dataset; history lives in the log."""
+    conn.execute(table.delete())
+    for part in _chunks(rows, 1000):
+        conn.execute(table.insert(), part)
