@@ -5,6 +5,7 @@ YAML files. See docs/dataset.md for the format.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from .sourcetext import open_source, shared_dir
 
 ID_RE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9._-]*$")
 LINE_KEY = "__line__"
+FILE_KEYS = {"source", "lang", "sources", "entities", "facts", LINE_KEY}
 STATEMENT_KEYS = {"p", "v", "lang", "q", "fn", "loc", "from", "to", "rank", "note", "src", "s", LINE_KEY}
 REFNIS_SOURCE = "statbel-refnis-2019"
 TOPO_SOURCE = "shared-topojson-2019"
@@ -66,13 +68,26 @@ class Dataset:
             self.problems.append(problem)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping."""
+class _DateError(yaml.constructor.ConstructorError):
+    """An unquoted date that does not exist (2019-02-31)."""
+
+
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A YAML loader (libyaml's parser when installed) that remembers the line of every mapping."""
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise _DateError(None, None, f"impossible date {node.value!r}: {exc}", node.start_mark) from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
 def read_yaml(path: Path, ds: Dataset) -> Any:
@@ -81,7 +96,8 @@ def read_yaml(path: Path, ds: Dataset) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        ds.error(f"{path}{line}", f"broken YAML: {exc.problem or exc}")
+        what = "" if isinstance(exc, _DateError) else "broken YAML: "
+        ds.error(f"{path}{line}", f"{what}{exc.problem or exc}")
     except (OSError, UnicodeDecodeError) as exc:
         ds.error(str(path), f"cannot read: {exc}")
     return None
@@ -106,6 +122,11 @@ def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) 
         if not isinstance(doc, dict):
             ds.error(str(f), "a dataset file is a mapping with `entities:` and/or `facts:`")
             continue
+        for key in sorted(set(doc) - FILE_KEYS, key=str):
+            close = difflib.get_close_matches(str(key), sorted(FILE_KEYS - {LINE_KEY}), n=1)
+            hint = f" (did you mean `{close[0]}:`?)" if close else ""
+            ds.error(f"{f}:{_key_line(f, key)}", f"unknown top-level key {key!r}{hint}; "
+                                                  f"a dataset file has {', '.join(sorted(FILE_KEYS - {LINE_KEY}))}")
         raw_records.append((f, doc))
         _add_sources(f, doc.get("sources") or [], ds)
         for rec in doc.get("entities") or []:
@@ -126,6 +147,12 @@ def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) 
             _add_statement(schema, f, subject, st, defaults, ds)
     _check_statements(schema, ds, check_quotes)
     return ds
+
+
+def _key_line(path: Path, key: Any) -> int:
+    """The line of a top-level key (the file's own mapping records only its first line)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 def _origin(path: Path, rec: Any) -> str:
@@ -337,6 +364,27 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
             st = _with(st, locator=f"{st.locator}; line {line}")
         located.append(st)
     ds.statements = located
+    _warn_undated_beside_dated(ds)
+
+
+def _warn_undated_beside_dated(ds: Dataset) -> None:
+    """An undated statement holds at every date: beside dated ones of the same subject and property it
+    usually widens a dated fact (a recipient from an undated annex listed before the subsidy existed).
+    A note saying why it has no dates silences the warning."""
+    groups: dict[tuple[str, str], list[Statement]] = {}
+    for st in ds.statements:
+        if st.origin != "gazetteer" and st.rank != "deprecated" and st.source != "editorial":
+            groups.setdefault((st.subject, st.prop), []).append(st)
+    for (subject, prop), sts in groups.items():
+        dated = [s for s in sts if s.valid_from or s.valid_to]
+        if not dated:
+            continue
+        spans = sorted({f"{s.valid_from or '…'}..{s.valid_to or '…'}" for s in dated})
+        for st in sts:
+            if not (st.valid_from or st.valid_to or st.note):
+                ds.warnings.append(f"{st.origin}: {subject}.{prop} = {st.value[:40]!r} has no dates, beside "
+                                   f"{len(dated)} dated statement(s) of the same property ({', '.join(spans)}): "
+                                   "it holds at every date; give from:/to: or the reason in a note")
 
 
 def _with(st: Statement, **changes) -> Statement:
