@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from . import coverage
+from . import coverage, currency
 from .model import load_schema
 from .queries import Atlas, livcr_figures, statement_view
 from .sourcetext import open_source, shared_dir
@@ -25,7 +25,8 @@ def key_figures(atlas: Atlas) -> dict:
             "bodies": len(atlas.entities_of("Body")),
             "statements": len(atlas.statements),
             "quoted": sum(1 for s in atlas.statements if s.quote),
-            "livcr": livcr_figures(atlas)}
+            "livcr": livcr_figures(atlas),
+            "today": {k: len(v) for k, v in currency.status_today(atlas).items()}}
 
 
 def information_chain(atlas: Atlas, lang: str) -> list[dict]:

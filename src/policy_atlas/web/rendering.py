@@ -1,12 +1,14 @@
 """Jinja2 environments, one per UI language, autoescaped, with the helpers every template uses."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from .. import currency
 from ..model import load_schema
 from ..svgmap import load_geometry
 from . import i18n
@@ -49,8 +51,11 @@ def render(template: str, lang: str, request: Request, data: dict) -> str:
     rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
     query = request.url.query
     api = f"/api/{rest}" if rest else "/api/home"
+    atlas = request.app.state.atlas.atlas
     return environment(lang).get_template(template).render(
-        **data, request=request, here=f"/{rest}", build=request.app.state.atlas.atlas.build,
+        **data, request=request, here=f"/{rest}", build=atlas.build, currency=currency.of_atlas(atlas),
+        today=dt.date.today().isoformat(),
+        currency_of=lambda eid: currency.of_entity(atlas, eid),
         switch=lambda other: f"/{other}/{rest}" + (f"?{query}" if query else ""),
         href=lambda p, **q: href(lang, p, **q),
         api=lambda fmt=None: api + "?" + urlencode([*[(k, v) for k, v in request.query_params.multi_items()

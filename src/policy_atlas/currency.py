@@ -1,0 +1,79 @@
+"""How current the atlas is: the newest dated source and fact behind the whole atlas or one entity, and
+where a trail ends ("no source after 2019 found")."""
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import FuzzyDate, ModelError, Statement
+from .queries import Atlas
+
+STALE_AFTER_YEARS = 3
+UNDATED_KINDS = ("editorial", "dataset")  # classifications and code lists: no date of the world
+
+
+def source_date(source: dict) -> FuzzyDate | None:
+    for key in ("published", "year", "date", "retrieved"):
+        if source.get(key):
+            try:
+                return FuzzyDate.parse(source[key])
+            except ModelError:
+                return None
+    return None
+
+
+def _fact_dates(st: Statement) -> list[FuzzyDate]:
+    dates = [d for d in (st.valid_from, st.valid_to) if d]
+    if st.value_type == "date":
+        dates.append(FuzzyDate.parse(st.value))
+    return dates
+
+
+def summary(atlas: Atlas, statements: list[Statement], today: dt.date | None = None) -> dict:
+    """The newest source and fact date behind these statements, and whether the trail looks old."""
+    today = today or dt.date.today()
+    cited = {st.source for st in statements}
+    dated = [d for sid in cited if atlas.sources.get(sid, {}).get("kind") not in UNDATED_KINDS
+             for d in [source_date(atlas.sources.get(sid, {}))] if d]
+    facts = [d for st in statements if st.source != "editorial" for d in _fact_dates(st) if d.first_day() <= today]
+    latest_source = max(dated, key=FuzzyDate.last_day, default=None)
+    latest_fact = max(facts, key=FuzzyDate.last_day, default=None)
+    return {"latest_source": str(latest_source) if latest_source else None,
+            "latest_fact": str(latest_fact) if latest_fact else None,
+            "sources": len(cited - {"editorial"}),
+            "stale_since": latest_source.year if latest_source and today.year - latest_source.year >= STALE_AFTER_YEARS
+            else None}
+
+
+def of_atlas(atlas: Atlas) -> dict:
+    """Computed once per loaded build."""
+    cached = atlas.__dict__.get("_currency")
+    if cached is None:
+        cached = atlas.__dict__["_currency"] = summary(atlas, atlas.statements)
+    return cached
+
+
+def of_entity(atlas: Atlas, eid: str) -> dict:
+    if atlas.types.get(eid) in ("Municipality", "Province", "Arrondissement"):
+        return summary(atlas, list(atlas.by_object.get(eid, ())))
+    return summary(atlas, list(atlas.by_subject.get(eid, ())))
+
+
+INSTRUMENTS = ("Plan", "LegalAct", "Subsidy", "Programme")
+
+
+def status_today(atlas: Atlas, today: dt.date | None = None) -> dict:
+    """Plans, laws, subsidies and programmes today: ended (an end date passed), running (no end and a
+    source from the last few years), or unknown (no end, and no source since `stale_since`)."""
+    today = today or dt.date.today()
+    out: dict[str, list[str]] = {"running": [], "ended": [], "unknown": []}
+    for eid in atlas.entities_of(*INSTRUMENTS):
+        start, end = atlas.period_of(eid)
+        if end and FuzzyDate.parse(end).last_day() < today:
+            out["ended"].append(eid)
+        elif start and FuzzyDate.parse(start).first_day() > today:
+            continue
+        elif summary(atlas, list(atlas.by_subject.get(eid, ())), today)["stale_since"]:
+            out["unknown"].append(eid)
+        else:
+            out["running"].append(eid)
+    return out
