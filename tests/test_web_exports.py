@@ -45,7 +45,10 @@ def test_jsonld_uses_schema_org_and_org_terms(client):
     node = doc["@graph"][0]
     assert node["@type"] == "org:Organization"
     assert any(v["@id"].endswith("/api/entity/gov/flanders") for v in node["org:hasMember"])
-    assert all(v["atlas:source"] for v in node["org:hasMember"])
+    nodes = {n["@id"]: n for n in doc["@graph"]}
+    statements = [nodes[v["@id"]] for v in node["p:member"]]
+    assert len(statements) == len(node["p:member"]) >= len(node["org:hasMember"])
+    assert all(s["prov:wasDerivedFrom"][0]["@id"].endswith("/api/sources/far-2019") for s in statements)
     grant = json.loads(client.get("/api/entity/subsidy/impuls-2016", params={"format": "jsonld"}).text)["@graph"][0]
     assert grant["@type"] == "schema:MonetaryGrant" and grant["schema:funder"]
 

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Optional
@@ -19,11 +20,43 @@ from . import export as export_mod
 from . import gazetteer as gaz
 from . import store
 from .queries import Atlas, profile as profile_query
+from .version import package_version
 
 app = typer.Typer(help="Policy Atlas: Belgium's multi-level approach to radicalisation, visible and checkable.",
                   no_args_is_help=True, add_completion=False)
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
+
+class ProfileFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Language(str, Enum):
+    nl = "nl"
+    fr = "fr"
+    de = "de"
+    en = "en"
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    ttl = "ttl"
+    nt = "nt"
+
+
+def _version(show: bool) -> None:
+    if show:
+        print(f"policy-atlas {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
+    pass
+
 
 DB_OPTION = typer.Option(None, "--db", help="Database URL or SQLite path (default: ATLAS_DATABASE_URL or var/atlas.sqlite).")
 DATA_OPTION = typer.Option(None, "--dataset", help="Dataset folder (default: the bundled Belgian dataset).")
@@ -142,8 +175,9 @@ def _atlas(db: Optional[str]) -> Atlas:
 
 @app.command()
 def profile(nis_or_name: str, as_of: str = typer.Option(dt.date.today().isoformat(), "--as-of", help="YYYY-MM-DD"),
-            format: str = typer.Option("text", "--format", help="text or json"),
-            lang: str = typer.Option("nl", "--lang", help="nl, fr, de or en"), db: Optional[str] = DB_OPTION) -> None:
+            format: ProfileFormat = typer.Option(ProfileFormat.text, "--format", help="text or json"),
+            lang: Language = typer.Option(Language.nl, "--lang", help="label language"),
+            db: Optional[str] = DB_OPTION) -> None:
     """Everything that applied to a municipality on a date, with why and on what source."""
     try:
         day = dt.date.fromisoformat(as_of)
@@ -155,8 +189,8 @@ def profile(nis_or_name: str, as_of: str = typer.Option(dt.date.today().isoforma
     except gaz.UnknownPlace as exc:
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(1)
-    result = profile_query(_atlas(db), mun, day, lang)
-    if format == "json":
+    result = profile_query(_atlas(db), mun, day, lang.value)
+    if format is ProfileFormat.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     _print_profile(result)
@@ -186,16 +220,20 @@ def _print_profile(p: dict) -> None:
 
 
 @app.command()
-def export(format: str = typer.Option("jsonl", "--format", help="jsonl or csv"),
+def export(format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format",
+                                               help="jsonl (an entity per line), csv (a statement per row), "
+                                               "ttl (Turtle) or nt (N-Triples)"),
            output: Optional[Path] = typer.Option(None, "-o", "--output", help="File (default: standard output)"),
            db: Optional[str] = DB_OPTION) -> None:
-    """Export the whole atlas (see docs/export.md for the formats)."""
+    """Export the whole atlas (see docs/export.md for the formats; linked data uses ATLAS_BASE_URL)."""
     atlas = _atlas(db)
-    if format not in ("jsonl", "csv"):
-        err.print(f"--format must be jsonl or csv, not {format!r}")
-        raise typer.Exit(2)
-    chunks = export_mod.jsonl(atlas) if format == "jsonl" else export_mod.csv_rows(atlas)
-    sep = "\n" if format == "jsonl" else ""
+    if format is ExportFormat.jsonl:
+        chunks = export_mod.jsonl(atlas)
+    elif format is ExportFormat.csv:
+        chunks = export_mod.csv_rows(atlas)
+    else:
+        chunks = export_mod.serialize(atlas, format.value)
+    sep = "\n" if format is ExportFormat.jsonl else ""
     fh = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         for chunk in chunks:

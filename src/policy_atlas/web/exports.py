@@ -14,6 +14,11 @@ from .. import export, network, svgmap
 from .rendering import environment
 
 
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png",
+         "geojson": "application/geo+json", "graphml": "application/graphml+xml", "jsonld": "application/ld+json",
+         "ttl": "text/turtle", "nt": "application/n-triples", "zip": "application/zip"}
+
+
 def _file(body: bytes | str, media: str, name: str) -> Response:
     return Response(body, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -46,16 +51,11 @@ def csv_of(key: str):
     return csv_rows(lambda data: data[key])
 
 
-def jsonld_of(key: str):
+def linked(fmt: str, ids_of: Callable[[dict], list[str]] = lambda data: [data["id"]]):
+    """The page's entities as linked data (`jsonld`, `ttl` or `nt`), identifiers from the configured base URL."""
     def respond(data: dict, ctx) -> Response:
-        doc = export.jsonld(ctx.atlas, [row["id"] for row in data[key]], str(ctx.request.base_url).rstrip("/"))
-        return _file(json.dumps(doc, ensure_ascii=False), "application/ld+json", "policy-atlas.jsonld")
+        return _file("".join(export.serialize(ctx.atlas, fmt, ids_of(data))), MEDIA[fmt], f"policy-atlas.{fmt}")
     return respond
-
-
-def entity_jsonld(data: dict, ctx) -> Response:
-    doc = export.jsonld(ctx.atlas, [data["id"]], str(ctx.request.base_url).rstrip("/"))
-    return _file(json.dumps(doc, ensure_ascii=False), "application/ld+json", "entity.jsonld")
 
 
 PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open", "bodies_taking_part", "bodies",

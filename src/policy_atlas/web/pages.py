@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
@@ -34,6 +35,11 @@ class Ctx:
     index: Index
     lang: str
     request: Request
+    format: str = "html"
+
+    def listed(self, rows: list, limit: int = 500) -> list:
+        """A page shows the first `limit` rows; a download (CSV, linked data) gets them all."""
+        return rows if self.format not in ("html", "json") else rows[:limit]
 
 
 def page(path: str, template: str, api_path: str | None = None, formats: dict[str, Callable] | None = None):
@@ -49,19 +55,25 @@ def page(path: str, template: str, api_path: str | None = None, formats: dict[st
                 return data
             return HTMLResponse(render(template, lang, request, data))
 
-        def api_view(request: Request, lang: Lang = "nl", format: str = "json", **kwargs):
-            data = func(_ctx(request, lang), **kwargs)
-            if format == "json":
-                return JSONResponse(data)
-            return formats[format](data, _ctx(request, lang))
+        def api_view(request: Request, lang: Lang = "nl", format: Optional[str] = None, **kwargs):
+            chosen = format or negotiate(request.headers.get("accept"), names)
+            ctx = _ctx(request, lang, chosen)
+            data = func(ctx, **kwargs)
+            response = JSONResponse(data) if chosen == "json" else formats[chosen](data, ctx)
+            if chosen != "json":
+                response.headers["Content-Disposition"] = f'inline; filename="{download_name(request, chosen)}"'
+            if len(names) > 1:
+                response.headers["Vary"] = "Accept"
+            return response
 
         html_view.__signature__ = inspect.Signature([
             request_param, inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Lang), *own])
         api_view.__signature__ = inspect.Signature([
             request_param,
             inspect.Parameter("lang", inspect.Parameter.KEYWORD_ONLY, annotation=Lang, default="nl"),
-            inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=Literal[names],
-                              default="json"), *own])
+            inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Literal[names]],
+                              default=Query(None, description="json (default), or a download; without it the "
+                                            "Accept header chooses")), *own])
         html_view.__name__ = f"{func.__name__}_html"
         api_view.__name__ = func.__name__
         router.add_api_route("/api" + (api_path or path), api_view, methods=["GET"], summary=func.__doc__,
@@ -72,9 +84,35 @@ def page(path: str, template: str, api_path: str | None = None, formats: dict[st
     return register
 
 
-def _ctx(request: Request, lang: str) -> Ctx:
+def negotiate(accept: str | None, names: tuple[str, ...]) -> str:
+    """The offered format the Accept header likes best (exact media types only); JSON unless one is named."""
+    offered = {exports.MEDIA[n].split(";")[0]: n for n in names}
+    best, best_q = "json", 0.0
+    for part in (accept or "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = next((float(v) for k, _, v in (p.partition("=") for p in params) if k == "q" and _is_float(v)), 1.0)
+        if media in offered and q > best_q:
+            best, best_q = offered[media], q
+    return best
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def download_name(request: Request, fmt: str) -> str:
+    """policy-atlas-PAGE[-PATH-PARAMETERS].EXT, e.g. policy-atlas-municipality-62063.csv."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", request.url.path.removeprefix("/api/")).strip("-.")
+    return f"policy-atlas-{slug[:120] or 'atlas'}.{fmt}"
+
+
+def _ctx(request: Request, lang: str, fmt: str = "html") -> Ctx:
     state = request.app.state.atlas
-    return Ctx(state.atlas, state.index, lang, request)
+    return Ctx(state.atlas, state.index, lang, request, fmt)
 
 
 @page("/", "home.html", api_path="/home")
@@ -86,7 +124,8 @@ def home(ctx: Ctx) -> dict:
                                 for r in ctx.atlas.entities_of("Recommendation")]}
 
 
-@page("/search", "search.html", formats={"csv": exports.csv_of("results"), "jsonld": exports.jsonld_of("results")})
+@page("/search", "search.html", formats={"csv": exports.csv_of("results"), **{
+    fmt: exports.linked(fmt, lambda data: [row["id"] for row in data["results"]]) for fmt in ("jsonld", "ttl", "nt")}})
 def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any language, accents optional"),
            type: list[TypeName] = Query([], description="entity types"), tier: Optional[Tier] = None,
            region: Optional[Region] = None, year_from: Optional[int] = Query(None, ge=1900, le=2100),
@@ -103,11 +142,11 @@ def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any 
     facets = ctx.index.facets(hits)
     return {"q": q, "filters": {"type": list(type), "tier": tier, "region": region, "year_from": year_from,
                                 "year_to": year_to, "government": government},
-            "count": len(hits), "facets": facets, "results": hits[:500],
+            "count": len(hits), "facets": facets, "results": ctx.listed(hits),
             "government_labels": {g: ctx.atlas.label(g, ctx.lang) for g in facets["government"]}}
 
 
-@page("/entity/{eid:path}", "entity.html", formats={"jsonld": exports.entity_jsonld})
+@page("/entity/{eid:path}", "entity.html", formats={fmt: exports.linked(fmt) for fmt in ("jsonld", "ttl", "nt")})
 def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     """One entity: every statement grouped by property with validity and source, relations both ways."""
     if eid not in ctx.atlas.types:
@@ -232,6 +271,18 @@ def source(ctx: Ctx, sid: str, fn: Optional[int] = Query(None, ge=1, le=999, des
 def datapackage(request: Request) -> Response:
     return Response(export.datapackage(request.app.state.atlas.atlas), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="policy-atlas.zip"'})
+
+
+@router.get("/api/statements.csv", tags=["exports"], summary="Every statement, one row each with all its qualifiers")
+def statements_csv(request: Request) -> Response:
+    return StreamingResponse(export.csv_rows(request.app.state.atlas.atlas), media_type=exports.MEDIA["csv"],
+                             headers={"Content-Disposition": 'attachment; filename="policy-atlas-statements.csv"'})
+
+
+@router.get("/api/atlas.{fmt}", tags=["exports"], summary="The whole atlas as linked data: Turtle or N-Triples")
+def atlas_rdf(request: Request, fmt: Literal["ttl", "nt"]) -> Response:
+    return StreamingResponse(export.serialize(request.app.state.atlas.atlas, fmt), media_type=exports.MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="policy-atlas.{fmt}"'})
 
 
 @router.get("/api", tags=["pages"], summary="What the API offers")
