@@ -20,9 +20,10 @@ from pathlib import Path
 
 from timing import timed
 
-from policy_atlas import dataset, evaluation, store
+from policy_atlas import dataset, store
+from policy_atlas.ingest import evaluation
 from policy_atlas.ingest import Ingester
-from policy_atlas.mentions import WORD
+from policy_atlas.ingest.mentions import WORD
 from policy_atlas.queries import Atlas
 from policy_atlas.sourcetext import shared_dir
 

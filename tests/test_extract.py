@@ -7,7 +7,7 @@ from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_atlas.extract import ExtractError, extract
+from policy_atlas.ingest.extract import ExtractError, extract
 
 PAGES = ["De stad Gent kreeg in 2017 een subsidie van de Vlaamse overheid.",
          "La commune de Liège participe au Plan R depuis 2015."]

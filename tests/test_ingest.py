@@ -126,7 +126,7 @@ def test_cli_without_a_built_atlas_says_so(tmp_path):
 
 
 def test_language_model_cache_is_written_used_and_rebuilt_when_damaged(tmp_path):
-    code = ("from policy_atlas.ingest import _load_identifier, _model_cache; i = _load_identifier(); "
+    code = ("from policy_atlas.ingest.reader import _load_identifier, _model_cache; i = _load_identifier(); "
             "print(_model_cache(), i.classify('Dit is een zin over de gemeente en haar beleid.')[0])")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
 

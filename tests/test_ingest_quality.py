@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_atlas import evaluation
+from policy_atlas.ingest import evaluation
 
 ANNOTATIONS = Path(__file__).parent.parent / "benchmarks" / "ingest" / "annotations.yaml"
 

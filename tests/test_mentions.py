@@ -1,7 +1,7 @@
 """Mentions in running text: names through the gazetteer and the atlas, context rules, values."""
 import pytest
 
-from policy_atlas.mentions import Recognizer, mask_urls, tokenize, values
+from policy_atlas.ingest.mentions import Recognizer, mask_urls, tokenize, values
 
 
 @pytest.fixture(scope="module")

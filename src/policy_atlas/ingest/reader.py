@@ -16,9 +16,9 @@ from typing import Callable, Iterable
 
 from . import extract
 from .mentions import Mention, Recognizer, fold, mask_urls, values
-from .model import FuzzyDate
-from .queries import Atlas
-from .sourcetext import unwrap
+from ..model import FuzzyDate
+from ..queries import Atlas
+from ..sourcetext import unwrap
 
 LANGUAGES = ["nl", "fr", "de", "en"]
 SENTENCE_END = re.compile(r"[.!?](?:\d{1,3})?[\"”’)]?\s+(?=[A-ZÀ-Ý«\"“‘(])|\n[ \t]*\n")
@@ -131,9 +131,10 @@ class Ingester:
             return m
         return Mention("entity" if m.kind == "legal" else "numac", acts[0], m.surface, m.start, m.end, m.value)
 
-    def read(self, name: str, data: bytes, on_page: Callable[[int, int], None] | None = None) -> dict:
+    def read(self, name: str, data: bytes, on_page: Callable[[int, int], None] | None = None,
+             limits: extract.Limits = extract.DEFAULT_LIMITS) -> dict:
         try:
-            doc = extract.extract(name, data)
+            doc = extract.extract(name, data, limits)
         except extract.ExtractError as exc:
             return {"file": name, "error": str(exc)}
         pages, mentions, proposals, langs = [], [], [], {}
@@ -143,10 +144,11 @@ class Ingester:
             proposals += props
             for lang, n in page_langs.items():
                 langs[lang] = langs.get(lang, 0) + n
-            pages.append({"page": page.number, "characters": len(page.text)})
+            pages.append({"page": page.number, "column": page.column, "characters": len(page.text),
+                          "ocr": page.ocr is not None, "warnings": page.warnings})
             if on_page:
-                on_page(page.number, len(doc.pages))
-        return {"file": name, "format": doc.format, "pages": len(doc.pages), "languages": langs,
+                on_page(page.number, doc.pages[-1].number)
+        return {"file": name, "format": doc.format, "pages": doc.pages[-1].number, "page_parts": pages, "languages": langs,
                 "mentions": mentions, "proposals": _merge(proposals)}
 
     def mentions(self, text: str) -> list[Mention]:
@@ -180,8 +182,10 @@ class Ingester:
             by_sentence[s_index].append(m)
             at = bisect.bisect_right(para_starts, m.start) - 1
             lang = para_lang[at][1] if at >= 0 and m.start < para_lang[at][0].end else None
-            out.append({**m.as_dict(), "file": name, "page": page.number, "line": _line(line_starts, m.start),
-                        "language": lang, "sentence": unwrap(text[sentence.start:sentence.end])})
+            out.append({**m.as_dict(), "file": name, "page": page.number, "column": page.column,
+                        "line": _line(line_starts, m.start), "language": lang,
+                        "ocr_confidence": _confidence(page.ocr, m.start, m.end),
+                        "sentence": unwrap(text[sentence.start:sentence.end])})
         proposals = self._propose(name, page, text, sentences, by_sentence, line_starts)
         return out, proposals, langs
 
@@ -197,7 +201,7 @@ class Ingester:
                 continue
             subsidy = last_subsidy
             valid_from, valid_to = _period(text, ms)
-            where = {"file": name, "page": page.number, "line": _line(line_starts, span.start),
+            where = {"file": name, "page": page.number, "column": page.column, "line": _line(line_starts, span.start),
                      "quote": unwrap(text[span.start:span.end])}
             for m in ms:
                 if m.kind == "municipality":
@@ -229,6 +233,14 @@ class Ingester:
         if prop == "amount" and existing:
             return "conflict", held
         return "new", []
+
+
+def _confidence(words: list[tuple[int, int, float]] | None, start: int, end: int) -> float | None:
+    """The lowest OCR confidence (0–100) of the words a mention covers; None for a text layer."""
+    if words is None:
+        return None
+    covered = [c for s, e, c in words if s < end and e > start]
+    return round(min(covered), 1) if covered else None
 
 
 def _same_paragraph(text: str, sentences: list[Span], a: int, b: int) -> bool:

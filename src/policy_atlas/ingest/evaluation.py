@@ -9,10 +9,10 @@ from pathlib import Path
 import yaml
 
 from .extract import Page
-from .ingest import Ingester
+from .reader import Ingester
 from .mentions import Recognizer
-from .queries import Atlas
-from .sourcetext import shared_dir
+from ..queries import Atlas
+from ..sourcetext import shared_dir
 
 REPORT = "sources/belgian-approach-to-radicalisation-2019.nl.txt"
 KINDS = ("municipality", "entity")

@@ -11,8 +11,8 @@ from importlib import resources
 
 import yaml
 
-from . import gazetteer as gaz
-from .queries import Atlas
+from .. import gazetteer as gaz
+from ..queries import Atlas
 
 ENTITY_TYPES = ("Government", "Agency", "Organisation", "Body", "Plan", "LegalAct", "Subsidy", "Programme")
 MAX_NAME_TOKENS = 12
