@@ -75,7 +75,7 @@ def test_tokens_keep_offsets_across_line_breaks():
 @pytest.mark.parametrize("text, kind, value", [
     ("van 2016 tot 2018", "period", "2016/2018"), ("(2016-2018)", "period", "2016/2018"),
     ("op 21/08/2015", "date", "2015-08-21"), ("op 22 mei 2018", "date", "2018-05-22"),
-    ("le 1er juillet 2019", "date", "2019-07-01"), ("am 3. März 2020", "date", "2020-03"),
+    ("le 1er juillet 2019", "date", "2019-07-01"), ("am 3. März 2020", "date", "2020-03-03"),
     ("in maart 2018", "date", "2018-03"), ("sinds 2013", "year", "2013"),
     ("56.775 euro", "amount", "56775.00"), ("€ 1,2 miljoen", "amount", "1200000.00"),
     ("EUR 10 000", "amount", "10000.00"), ("2,5 millions d'euros", "amount", "2500000.00"),

@@ -13,26 +13,13 @@ import yaml
 
 from .. import gazetteer as gaz
 from ..queries import Atlas
+from .values import Mention, values  # noqa: F401  (values: one import place for the reader)
 
 ENTITY_TYPES = ("Government", "Agency", "Organisation", "Body", "Plan", "LegalAct", "Subsidy", "Programme")
 MAX_NAME_TOKENS = 12
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*(?:\n[ \t]*)*$")
 NO_JOIN = {"en", "of", "et", "ou", "und", "oder", "and", "or"}
-
-
-@dataclass(frozen=True)
-class Mention:
-    kind: str
-    id: str | None
-    surface: str
-    start: int
-    end: int
-    value: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "surface": self.surface, "start": self.start, "end": self.end,
-                "value": self.value}
 
 
 @dataclass(frozen=True)
@@ -47,8 +34,9 @@ URL = re.compile(r"\b(?:https?://|www\.)\S+(?:\n(?=\S*[/=&]\S*)\S+)*", re.I)
 
 
 def mask_urls(text: str) -> str:
-    """Web addresses blanked out (same length, so offsets stay): their words are not mentions."""
-    return URL.sub(lambda m: re.sub(r"\S", " ", m.group()), text)
+    """Web addresses blanked out (same length, so offsets stay): their words are not mentions. An ELI address
+    of the Official Journal stays: it is read as the act's identifier."""
+    return URL.sub(lambda m: m.group() if "/eli/" in m.group() else re.sub(r"\S", " ", m.group()), text)
 
 
 @lru_cache(maxsize=65536)
@@ -255,95 +243,3 @@ def _in_list(text: str, found, n: int, joiners: set[str]) -> bool:
     return any(nb[1].kind == "municipality" and not nb[1].ambiguous for nb in neighbours)
 
 
-MONTHS = {
-    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7, "augustus": 8,
-    "september": 9, "oktober": 10, "november": 11, "december": 12,
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    "januar": 1, "februar": 2, "marz": 3, "august": 8, "dezember": 12,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
-}
-MONTH_WORDS = "|".join(sorted(set(MONTHS) | {"février", "août", "décembre", "märz"},
-                              key=len, reverse=True))
-YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
-PATTERNS = [
-    ("numac", re.compile(r"\bnumac\s*:?\s*(\d{10})\b", re.I)),
-    ("legal", re.compile(rf"\b(?:(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Dd]ecreet|[Oo]rdonnantie|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|[Gg]esetz|[Dd]ekret|[Rr]undschreiben)\s+(?:van|du|vom|of)?\s*(?:\d{{1,2}}(?:er)?\s+(?:{MONTH_WORDS})\s+{YEAR}|\d{{1,2}}/\d{{1,2}}/{YEAR})", re.I)),
-    ("legal", re.compile(rf"\(({YEAR}),\s*({MONTH_WORDS})\s+(\d{{1,2}})\)\.\s+(?:(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|[Dd]ecreet|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal)", re.I)),
-    ("period", re.compile(rf"\b(?:van|vanaf|from|de|du|von)\s+({YEAR})\s+(?:tot|tot en met|to|until|à|au|jusqu'en|bis)\s+({YEAR})\b", re.I)),
-    ("period", re.compile(rf"\b({YEAR})\s*[-–]\s*({YEAR})\b")),
-    ("date", re.compile(r"\b(\d{1,2})/(\d{1,2})/(" + YEAR + r")\b")),
-    ("date", re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({MONTH_WORDS})\s+({YEAR})\b", re.I)),
-    ("month", re.compile(rf"\b({MONTH_WORDS})\s+({YEAR})\b", re.I)),
-    ("year", re.compile(rf"(?<![\d/.,])\b({YEAR})\b(?![\d/]|,\d)")),
-    ("amount", re.compile(r"(?:€|EUR|euro)\s*(\d{1,3}(?:[.\s  ]\d{3})*(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?", re.I)),
-    ("amount", re.compile(r"\b(\d{1,3}(?:[.\s  ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)\s*(miljoen|miljard|million|millions|Millionen|Mio\.?)?\s*(?:d['’]\s*)?(?:€|euros?|EUR)\b", re.I)),
-    ("footnote", re.compile(r"(?<=[a-zà-ÿ\)\]’'\".,;:])(\d{1,3})(?=\s|$)")),
-
-]
-MULTIPLIERS = {"miljoen": 1e6, "million": 1e6, "millions": 1e6, "millionen": 1e6, "mio": 1e6, "mio.": 1e6,
-               "miljard": 1e9}
-
-
-def _month(word: str) -> int | None:
-    return MONTHS.get(fold(word))
-
-
-def values(text: str) -> list[Mention]:
-    """Dates, periods, amounts, legal references, numac numbers and footnote markers, longest first."""
-    taken = bytearray(len(text) + 1)
-    out: list[Mention] = []
-    for kind, pattern in PATTERNS:
-        for m in pattern.finditer(text):
-            if taken.find(1, m.start(), m.end()) != -1:
-                continue
-            value = _value(kind, m)
-            if value is None:
-                continue
-            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-            out.append(Mention("date" if kind == "month" else kind, None, m.group(), m.start(), m.end(), value))
-    return sorted(out, key=lambda x: x.start)
-
-
-def _value(kind: str, m: re.Match) -> str | None:
-    g = m.groups()
-    if kind == "period":
-        return f"{g[0]}/{g[1]}" if g[0] <= g[1] else None
-    if kind == "date":
-        if "/" in m.group():
-            day, month, year = int(g[0]), int(g[1]), g[2]
-        else:
-            day, month, year = int(g[0]), _month(g[1]), g[2]
-        return f"{year}-{month:02d}-{day:02d}" if month and 1 <= month <= 12 and 1 <= day <= 31 else None
-    if kind == "month":
-        month = _month(g[0])
-        return f"{g[1]}-{month:02d}" if month else None
-    if kind == "year":
-        return g[0]
-    if kind == "amount":
-        number = float(re.sub(r"[.\s  ]", "", g[0]).replace(",", "."))
-        return f"{number * MULTIPLIERS.get((g[1] or '').lower(), 1):.2f}"
-    if kind == "footnote":
-        return g[0] if 0 < int(g[0]) <= 999 else None
-    if kind == "numac":
-        return m.group(1)
-    return _legal_value(m.group())
-
-
-def _legal_value(text: str) -> str:
-    """The act and its date: "Koninklijk besluit 2013-09-04"."""
-    act = re.search(r"(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Dd]ecreet|[Oo]rdonnantie|"
-                    r"[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|[Gg]esetz|[Dd]ekret|[Rr]undschreiben", text)
-    apa = re.search(rf"\(({YEAR}),\s*({MONTH_WORDS})\s+(\d{{1,2}})\)", text, re.I)
-    numeric = re.search(rf"(\d{{1,2}})/(\d{{1,2}})/({YEAR})", text)
-    named = re.search(rf"(\d{{1,2}})(?:er)?\s+({MONTH_WORDS})\s+({YEAR})", text, re.I)
-    if apa:
-        year, month, day = apa.group(1), _month(apa.group(2)), int(apa.group(3))
-    elif numeric:
-        day, month, year = int(numeric.group(1)), int(numeric.group(2)), numeric.group(3)
-    elif named:
-        day, month, year = int(named.group(1)), _month(named.group(2)), named.group(3)
-    else:
-        return re.sub(r"\s+", " ", text)
-    name = re.sub(r"\s+", " ", act.group()) if act else "act"
-    return f"{name} {year}-{month or 0:02d}-{day:02d}"

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import extract
-from .mentions import Mention, Recognizer, fold, mask_urls, values
+from .mentions import Recognizer, fold, mask_urls
+from .values import Mention, values
 from ..model import FuzzyDate
 from ..queries import Atlas
 from ..sourcetext import unwrap
