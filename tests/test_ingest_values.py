@@ -59,7 +59,8 @@ def test_dates(text, value):
     ("EUR 1.5 million", "1500000.00"), ("1,5 miljoen euro", "1500000.00"), ("1,5 million d'euros", "1500000.00"),
     ("56.775 euro", "56775.00"), ("€ 1,2 miljoen", "1200000.00"), ("EUR 10 000", "10000.00"),
     ("1.500.000,00 euro", "1500000.00"), ("1 500 000 €", "1500000.00"), ("2,5 Mio. Euro", "2500000.00"),
-    ("EUR 2,000,000.50", "2000000.50"), ("3 milliards d'euros", "3000000000.00"), ("120 Euro", "120.00"),
+    ("EUR 2,000,000.50", "2000000.50"), ("een half miljoen euro", "500000.00"),
+    ("anderhalf miljoen euro", "1500000.00"), ("un demi-million d'euros", "500000.00"), ("3 milliards d'euros", "3000000000.00"), ("120 Euro", "120.00"),
 ])
 def test_amounts(text, value):
     assert found(text, "amount") == [value]

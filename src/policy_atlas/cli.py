@@ -246,29 +246,42 @@ def export(format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format",
 
 
 @app.command()
-def ingest(files: list[Path] = typer.Argument(..., help="PDF, HTML, DOCX or text files."),
+def ingest(files: list[Path] = typer.Argument(None, help="PDF, HTML, DOCX or text files, or folders of them."),
+           file_list: Optional[Path] = typer.Option(None, "--list", help="A text file naming one document per line."),
            format: str = typer.Option("text", "--format", help="text or json"),
            output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the JSON report here."),
+           ocr: bool = typer.Option(True, "--ocr/--no-ocr", help="OCR PDF pages that have no text layer."),
            db: Optional[str] = DB_OPTION) -> None:
-    """Read documents and propose facts (nothing is written to the atlas). Exit 1 if any file failed."""
-    from .ingest import Ingester, summary
+    """Read documents and propose facts (nothing is written to the atlas). A bad file gets its own error and
+    the others go through; a summary table ends the run. Exit 1 if any file failed."""
+    from .ingest import Ingester, collect, summary
+    from .ingest.extract import Limits
 
     if format not in ("text", "json"):
         err.print(f"--format must be text or json, not {format!r}")
         raise typer.Exit(2)
+    try:
+        paths = collect(list(files or []), file_list)
+    except OSError as exc:
+        err.print(f"[red]error[/] {exc}")
+        raise typer.Exit(2)
+    if not paths:
+        err.print("no documents given (files, folders or --list)")
+        raise typer.Exit(2)
     ingester = Ingester(_atlas(db))
+    limits = Limits(ocr=ocr)
     results = []
     with _progress() as bar:
-        files_task = bar.add_task("files", total=len(files))
+        files_task = bar.add_task("files", total=len(paths))
         pages_task = bar.add_task("pages", total=None)
-        for path in files:
+        for path in paths:
             bar.update(pages_task, description=f"pages of {path.name}", completed=0, total=None)
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 results.append({"file": str(path), "error": f"{path}: {exc.strerror or exc}"})
             else:
-                results.append(ingester.read(str(path), data,
+                results.append(ingester.read(str(path), data, limits=limits,
                                              on_page=lambda n, total: bar.update(pages_task, completed=n, total=total)))
             bar.advance(files_task)
     report = {"summary": summary(results), "files": results}
@@ -280,6 +293,7 @@ def ingest(files: list[Path] = typer.Argument(..., help="PDF, HTML, DOCX or text
         out.print_json(text) if out.is_terminal else sys.stdout.write(text + "\n")
     elif format == "text":
         _print_ingest(results)
+    _print_ingest_table(results)
     if any("error" in r for r in results):
         raise typer.Exit(1)
 
@@ -295,9 +309,28 @@ def _print_ingest(results: list[dict]) -> None:
         out.print(f"[bold]{r['file']}[/] ({r['format']}, {r['pages']} pages, paragraphs by language {r['languages']})")
         out.print("  mentions: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())), markup=False)
         for p in r["proposals"]:
-            when = f" {p['valid_from'] or '…'}–{p['valid_to'] or '…'}" if p["valid_from"] or p["valid_to"] else ""
+            when = f" {p['valid_from'] or '…'}–{p['valid_to'] or '…'}" if p.get("valid_from") or p.get("valid_to") else ""
             out.print(f"  [{p['status']:8}] {p['subject_label']} — {p['property']} — {p['value_label']}{when}"
                       f"  (page {p['page']}, line {p['line']})", markup=False)
+
+
+def _print_ingest_table(results: list[dict]) -> None:
+    """One row per file on stderr, so a JSON report on stdout stays clean."""
+    from rich.table import Table
+
+    table = Table(title="ingest summary")
+    for column in ("file", "format", "pages", "OCR pages", "mentions", "held", "conflict", "new", "error"):
+        table.add_column(column, justify="right" if column in ("pages", "OCR pages", "mentions", "held", "conflict",
+                                                               "new") else "left")
+    for r in results:
+        if "error" in r:
+            table.add_row(r["file"], "", "", "", "", "", "", "", r["error"].removeprefix(f"{r['file']}: "))
+            continue
+        status = [sum(1 for p in r["proposals"] if p["status"] == s) for s in ("held", "conflict", "new")]
+        ocr_pages = len({p["page"] for p in r["page_parts"] if p["ocr"]})
+        table.add_row(r["file"], r["format"], str(r["pages"]), str(ocr_pages), str(len(r["mentions"])),
+                      *map(str, status), "")
+    (err if err.is_terminal else Console(stderr=True, width=240)).print(table)
 
 
 @app.command()

@@ -84,7 +84,8 @@ def extract(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document
     except (Exception, RecursionError) as exc:  # a parser's own failure on a hostile file is this file's error
         raise ExtractError(name, f"not a readable {kind.upper()} file ({type(exc).__name__}: {exc})"[:300]) from None
     if not any(p.text.strip() for p in pages):
-        hint = " (no text layer, and OCR found no text)" if kind == "pdf" else ""
+        hint = (f" ({pages[0].warnings[0]})" if pages and pages[0].warnings else
+                " (no text layer, and OCR found no text)") if kind == "pdf" else ""
         raise ExtractError(name, f"no text found in this {kind} file{hint}")
     return Document(name, kind, pages)
 

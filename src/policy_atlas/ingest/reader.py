@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import extract
+from .facts import FactFinder, PageView
 from .mentions import Recognizer, fold, mask_urls
 from .values import Mention, values
 from ..model import FuzzyDate
@@ -117,6 +118,7 @@ class Ingester:
         _identifier_future()
         self.atlas = atlas
         self.recognizer = recognizer or Recognizer.build(atlas)
+        self.facts = FactFinder(self)
         self.acts: dict[str, list[str]] = {}
         for act in atlas.entities_of("LegalAct"):
             for st in atlas.values(act, "signed"):
@@ -188,7 +190,11 @@ class Ingester:
                         "ocr_confidence": _confidence(page.ocr, m.start, m.end),
                         "sentence": unwrap(text[sentence.start:sentence.end])})
         proposals = self._propose(name, page, text, sentences, by_sentence, line_starts)
-        return out, proposals, langs
+        first = paragraphs[0] if paragraphs else Span(0, 0)
+        view = PageView(name, page.number, page.column, text, sentences, by_sentence, paragraphs,
+                        lambda offset: _line(line_starts, offset),
+                        heading=text[first.start:first.end] if first.end - first.start < 200 else "")
+        return out, proposals + self.facts.find(view), langs
 
     def _propose(self, name, page, text, sentences, by_sentence, line_starts) -> list[dict]:
         out = []
@@ -203,6 +209,7 @@ class Ingester:
             subsidy = last_subsidy
             valid_from, valid_to = _period(text, ms)
             where = {"file": name, "page": page.number, "column": page.column, "line": _line(line_starts, span.start),
+                     "kind": "statement", "subject_type": "Subsidy", "confidence": 0.8,
                      "quote": unwrap(text[span.start:span.end])}
             for m in ms:
                 if m.kind == "municipality":

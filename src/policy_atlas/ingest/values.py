@@ -20,6 +20,8 @@ MULTIPLIERS = {"miljoen": 10**6, "million": 10**6, "millions": 10**6, "millionen
                "miljard": 10**9, "milliard": 10**9, "milliards": 10**9, "milliarden": 10**9, "mrd": 10**9,
                "billion": 10**9}
 SCALE = r"(miljoen|miljard|millions?|milliards?|Millionen|Milliarden|billion|Mio\.?|Mrd\.?)"
+HALF = r"(een\s+half|anderhalf|un\s+demi|une?\s+demi|eine[nr]?\s+halben?|half\s+a)"
+HALVES = {"anderhalf": "1.5"}
 NUMBER = r"(\d{1,3}(?:[.,\s  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
 ACT = (r"(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Bb]esluit\s+van\s+de\s+"
        r"Vlaamse\s+Regering|[Dd]ecreet|[Oo]rdonnantie|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|"
@@ -121,6 +123,7 @@ def patterns() -> list[tuple[str, re.Pattern]]:
         ("date", re.compile(rf"\b{day_month_year}\b", re.I)),
         ("month", re.compile(rf"\b({months_re})\s+({YEAR})\b", re.I)),
         ("year", re.compile(rf"(?<![\d/.,])\b({YEAR})\b(?![\d/]|,\d)")),
+        ("amount", re.compile(rf"\b{HALF}[-\s]+{SCALE}\s+(?:d['’]\s*)?(?:€|(?:euros?|EUR)\b)", re.I)),
         ("amount", re.compile(rf"(?:€|EUR|euro)\s*{NUMBER}\s*{SCALE}?", re.I)),
         ("amount", re.compile(rf"\b{NUMBER}\s*{SCALE}?\s*(?:d['’]\s*|an\s+)?(?:€|(?:euros?|EUR)\b)", re.I)),
         ("footnote", re.compile(r"(?<=[a-zà-ÿ\)\]’'\".,;:])(\d{1,3})(?=\s|$)")),
@@ -156,6 +159,8 @@ def _value(kind: str, m: re.Match, lang: str | None) -> str | None:
         return f"{g[1]}-{number:02d}" if number else None
     if kind == "year":
         return g[0]
+    if kind == "amount" and not g[0][:1].isdigit():
+        return amount(HALVES.get(_fold(g[0]), "0.5"), g[1], "en")
     if kind == "amount":
         return amount(g[0], g[1], lang)
     if kind == "footnote":
