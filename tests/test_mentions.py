@@ -96,3 +96,35 @@ def test_provinces_and_arrondissements_are_not_their_capitals(rec):
     assert ("province", "prov/10000") in found and ("municipality", "mun/11002") not in found
     assert [f for f in found if f[0] == "municipality"] == [("municipality", "mun/23016"), ("municipality", "mun/23027"),
                                                            ("municipality", "mun/23088")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Die Stadt Löwen und die Gemeinde Arel", [("municipality", "mun/24062"), ("municipality", "mun/81001")]),
+    ("in Bastnach, Mecheln und Ypern", [("municipality", "mun/82003"), ("municipality", "mun/12025"),
+                                       ("municipality", "mun/33011")]),
+    ("à Louvain-la-Neuve et à Louvain", [("municipality", "mun/25121"), ("municipality", "mun/24062")]),
+    ("Gemeenteplein 1, 1730Asse", [("municipality", "mun/23002")]),
+    ("Die Löwen im Zoo", []),
+])
+def test_names_as_real_texts_write_them(rec, text, expected):
+    assert ids(rec, text) == expected
+
+
+@pytest.mark.parametrize("text, eid, surface", [
+    ("De lokale integrale veiligheidscellen inzake radicalisme, extremisme en terrorisme", "body/livcr",
+     "lokale integrale veiligheidscellen inzake radicalisme, extremisme en terrorisme"),
+    ("mit der Deutschsprachigen Gemeinschaft Belgiens", "gov/ostbelgien", "Deutschsprachigen Gemeinschaft Belgiens"),
+    ("die Föderalen Polizei", "agency/federal-police", "Föderalen Polizei"),
+    ("de Lokal Task Force", "body/ltf", "Lokal Task Force"),
+    ("les Cellules de sécurité intégrale locales", "body/livcr", "Cellules de sécurité intégrale locales"),
+    ("la Wegweiser-Anlaufstelle", "agency/kaleido", "Wegweiser-Anlaufstelle"),
+    ("OCAM (Organe de coordination pour l'analyse de la menace) et", "agency/ocad",
+     "OCAM (Organe de coordination pour l'analyse de la menace)"),
+])
+def test_entities_inflected_misspelt_and_by_descriptive_names(rec, text, eid, surface):
+    found = [(m.id, m.surface) for m in rec.find(mask_urls(text))]
+    assert found == [(eid, surface)]
+
+
+def test_email_addresses_are_not_read(rec):
+    assert not rec.find(mask_urls("schrijf naar info@vlaanderen.be of gent@stad.gent"))

@@ -131,3 +131,102 @@ def _errors(pid: str, text: str, gold: list[tuple], found: list[tuple]) -> list[
         if kind in KINDS and not any(g[1] == eid and g[2] < end and start < g[3] for g in gold):
             out.append({"passage": pid, "type": "spurious", "id": eid, "surface": text[start:end]})
     return out
+
+
+# -- the shared corpus (../shared/corpus): a fixed split, held-out documents annotated by offsets ----------------
+
+CORPUS = "corpus"
+SPLIT_SEED = "policy-atlas issue 10"
+HELDOUT_PER_LANGUAGE = {"de": 6, "fr": 8, "nl": 11}
+
+
+def corpus_split() -> dict[str, list[str]]:
+    """The split rule: per language, the index's files in sorted order shuffled with a seeded random.Random; the
+    first 6 (de), 8 (fr) and 11 (nl) are held out, the rest are dev."""
+    import json
+    import random
+
+    index = json.loads((shared_dir() / CORPUS / "index.json").read_text("utf-8"))
+    out: dict[str, list[str]] = {"heldout": [], "dev": []}
+    for lang, k in sorted(HELDOUT_PER_LANGUAGE.items()):
+        files = sorted(d["file"] for d in index if d["language"] == lang)
+        random.Random(SPLIT_SEED).shuffle(files)
+        out["heldout"] += files[:k]
+        out["dev"] += files[k:]
+    return {part: sorted(files) for part, files in out.items()}
+
+
+def corpus_text(file: str) -> str:
+    return (shared_dir() / CORPUS / file).read_text("utf-8")
+
+
+def fact_keys(facts: list[dict]) -> set[tuple]:
+    """Gold facts as the keys they are matched on."""
+    keys: set[tuple] = set()
+    for f in facts:
+        if f["kind"] in ("legal", "event"):
+            keys.add((f["kind"], f["date"]))
+        elif f["kind"] == "count":
+            keys.add(("count", int(f["value"])))
+        elif f["kind"] == "livcr":
+            keys.add(("livcr", f["municipality"]))
+        elif f["kind"] == "subsidy":
+            keys.add(("amount", f["amount"]) if "amount" in f else ("funder", f["funder"]))
+            if "recipient" in f:
+                keys.add(("recipient", f["recipient"]))
+    return keys
+
+
+def proposal_keys(proposals: list[dict]) -> set[tuple]:
+    """Proposed facts as keys: an act's date, an event's date, a figure's count, an amount, a recipient, a
+    municipality's LIVC-R; a new subsidy's funder only when it has no amount. Other statements of the same entity
+    (kind, numac, as_of) describe it and are not counted on their own."""
+    with_amount = {p["subject"] for p in proposals if p["property"] == "amount"}
+    keys: set[tuple] = set()
+    for p in proposals:
+        prop, value = p["property"], p["value"]
+        if prop == "signed":
+            keys.add(("legal", value))
+        elif p["kind"] == "event" and prop == "date":
+            keys.add(("event", value))
+        elif prop == "count":
+            keys.add(("count", int(value)))
+        elif prop == "amount":
+            keys.add(("amount", value))
+        elif prop == "recipient":
+            keys.add(("recipient", value))
+        elif prop == "livcr_status":
+            keys.add(("livcr", p["subject"]))
+        elif prop == "funder" and p["subject"] not in with_amount:
+            keys.add(("funder", value))
+    return keys
+
+
+def evaluate_corpus(atlas: Atlas, annotations: dict, part: str = "heldout") -> dict:
+    """Mention scores (ingester and exact-match baseline) and fact scores over one annotated part of the corpus."""
+    ingester = Ingester(atlas)
+    baseline = Recognizer.build(atlas, exact=True)
+    system = {k: Score() for k in KINDS}
+    base = {k: Score() for k in KINDS}
+    facts = Score()
+    errors: list[dict] = []
+    docs = annotations[part]
+    for file, gold_doc in docs.items():
+        text = corpus_text(file)
+        gold = [(kind, target, start, end) for start, end, kind, target in gold_doc["mentions"]]
+        result = ingester.read(file, text.encode("utf-8"))
+        found = [(m["kind"], m["id"], m["start"], m["end"]) for m in result["mentions"] if m["kind"] in KINDS]
+        for kind, score in match(gold, found).items():
+            system[kind].add(score)
+        plain = [(m.kind, m.id, m.start, m.end) for m in baseline.find(text, exact=True)]
+        for kind, score in match(gold, plain).items():
+            base[kind].add(score)
+        expected, proposed = fact_keys(gold_doc["facts"]), proposal_keys(result["proposals"])
+        facts.add(Score(len(expected & proposed), len(proposed - expected), len(expected - proposed)))
+        errors += _errors(file, text, gold, found)
+        errors += [{"passage": file, "type": "fact missed", "id": str(k)} for k in expected - proposed]
+        errors += [{"passage": file, "type": "fact spurious", "id": str(k)} for k in proposed - expected]
+    return {"part": part, "documents": len(docs), "gold_mentions": sum(len(d["mentions"]) for d in docs.values()),
+            "gold_facts": sum(len(fact_keys(d["facts"])) for d in docs.values()),
+            "system": {k: s.as_dict() for k, s in system.items()},
+            "baseline": {k: s.as_dict() for k, s in base.items()}, "facts": facts.as_dict(), "errors": errors}

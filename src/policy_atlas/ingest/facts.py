@@ -18,6 +18,8 @@ ACT_KINDS = [("royal_decree", r"koninklijk|arrete royal|koniglich|\bkb\b"), ("ci
              ("decree", r"decreet|decret|dekret|ordonnan|besluit van de vlaamse"), ("law", r"\bwet\b|\bloi\b|gesetz")]
 SUBSIDY_CUES = re.compile(r"\b(?:project)?(?:subsidie|toelage|projectoproep|oproep|subvention|subside|appel\s+[àa]\s+projets|"
                           r"zuschu(?:ss|ß)|forderung|projektaufruf|financement|middelen)\w*", re.I)
+STRONG_CUES = re.compile(r"\b(?:project)?(?:subsidie|toelage|projectoproep|subvention|subside|appel\s+[àa]\s+projets|"
+                         r"zuschu(?:ss|ß)|projektaufruf)\w*", re.I)
 COUNT_NOUNS = re.compile(r"\s*(?:\w+\s+){0,2}?(gemeenten|steden|communes|villes|gemeinden|livc-?r?'?s?|csil(?:-?r)?|"
                          r"cellen|cellules|zellen)\b", re.I)
 EVENT_CUES = re.compile(
@@ -25,6 +27,9 @@ EVENT_CUES = re.compile(
     r"vond\b.*\bplaats|aanslag|approuv|adopt|cre[eé]{1,2}e?\b|lanc[eé]|sign[eé]|institu|a fait place|a eu lieu|attentat|"
     r"beschlossen|gegr[uü]ndet|unterzeichn|ins leben gerufen|fand\b.*\bstatt|legte\b|vorgelegt|eingerichtet|"
     r"verabschiedet|zu gast|besuchte|anschl[aä]g", re.I)
+STAMP = re.compile(r"(?:gepubliceerd|publicatie|publié|publication|veröffentlicht|datum|date|question écrite|"
+                   r"schriftliche frage|vraag|frage|réponse|antwoord|indiening|ontvangst|réception|imprimé|mis en ligne)"
+                   r"[^.\n]{0,25}$", re.I)
 SINCE = {"sinds", "vanaf", "depuis", "since", "seit"}
 ESTABLISHED = re.compile(r"actief|opgericht|operationeel|active|opérationnel|installé|aktiv|eingerichtet|sinds|depuis|seit", re.I)
 FUNDER_TYPES = ("Government", "Agency", "Organisation")
@@ -48,6 +53,10 @@ class FactFinder:
     def __init__(self, ingester):
         self.ing = ingester
         self.atlas = ingester.atlas
+        self.held_events: dict[str, list[str]] = {}
+        for event in self.atlas.entities_of("Event"):
+            for st in self.atlas.values(event, "date"):
+                self.held_events.setdefault(str(st.value), []).append(event)
 
     def find(self, view: PageView) -> list[dict]:
         out: list[dict] = []
@@ -140,14 +149,14 @@ class FactFinder:
     # -- events ----------------------------------------------------------------------------------------------
     def events(self, view: PageView) -> list[dict]:
         out = []
-        held = {}
-        for event in self.atlas.entities_of("Event"):
-            for st in self.atlas.values(event, "date"):
-                held.setdefault(str(st.value), []).append(event)
+        held = self.held_events
         for index, span in enumerate(view.sentences):
             sentence = view.text[span.start:span.end]
             dates = [m for m in view.by_sentence[index] if m.kind == "date"]
-            if len(dates) != 1 or not EVENT_CUES.search(sentence):
+            if len(dates) != 1 or STAMP.search(view.text[max(0, dates[0].start - 40):dates[0].start]):
+                continue
+            near = view.text[max(span.start, dates[0].start - 80):min(span.end, dates[0].end + 120)]
+            if not EVENT_CUES.search(near):
                 continue
             date = dates[0].value
             events = held.get(date, [])
@@ -191,8 +200,11 @@ class FactFinder:
                 continue
             amounts = [(i, m) for i in idx for m in view.by_sentence[i] if m.kind == "amount"]
             funders = [m for m in ms if self._type(m) in FUNDER_TYPES and not _after_recipient_word(view.text, m)]
-            if not amounts and not (cue and funders):
-                continue
+            if not amounts:  # a call without an amount: its funder and a call word in one sentence
+                funders = [m for i in idx if STRONG_CUES.search(view.text[view.sentences[i].start:view.sentences[i].end])
+                           for m in view.by_sentence[i] if m in funders]
+                if not funders:
+                    continue
             first = amounts[0][0] if amounts else idx[0]
             key = amounts[0][1].value if amounts else funders[0].id
             subject = f"new:Subsidy/{view.page}-{para.start if cue else 'heading'}-{key if cue else ''}".rstrip("-")

@@ -17,7 +17,7 @@ from .values import Mention, values  # noqa: F401  (values: one import place for
 
 ENTITY_TYPES = ("Government", "Agency", "Organisation", "Body", "Plan", "LegalAct", "Subsidy", "Programme")
 MAX_NAME_TOKENS = 12
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
+WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)  # "1730Asse": a postcode glued to a name
 LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*(?:\n[ \t]*)*$")
 NO_JOIN = {"en", "of", "et", "ou", "und", "oder", "and", "or"}
 
@@ -30,11 +30,11 @@ class Token:
     capital: bool
 
 
-URL = re.compile(r"\b(?:https?://|www\.)\S+(?:\n(?=\S*[/=&]\S*)\S+)*", re.I)
+URL = re.compile(r"\b(?:https?://|www\.)\S+(?:\n(?=\S*[/=&]\S*)\S+)*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
 
 
 def mask_urls(text: str) -> str:
-    """Web addresses blanked out (same length, so offsets stay): their words are not mentions. An ELI address
+    """Web and e-mail addresses blanked out (same length, so offsets stay): their words are not mentions. An ELI address
     of the Official Journal stays: it is read as the act's identifier."""
     return URL.sub(lambda m: m.group() if "/eli/" in m.group() else re.sub(r"\S", " ", m.group()), text)
 
@@ -82,6 +82,22 @@ def _keys(name: str) -> tuple[str, ...]:
     return tuple(fold(w) for w in WORD.findall(name))
 
 
+STEM_END = re.compile(r"(?:en|es|e|s|n)$")
+
+
+@lru_cache(maxsize=65536)
+def stem(key: str) -> str:
+    """A folded word without its inflection: plural and case endings of nl/fr/de (-en, -es, -e, -s, -n) and a
+    doubled final consonant (veiligheidscellen, veiligheidscel → veiligheidscel; Deutschsprachigen → deutschsprachig;
+    locales, locale → local). Only for words of five letters or more."""
+    if len(key) < 5:
+        return key
+    bare = STEM_END.sub("", key)
+    if len(bare) >= 2 and bare[-1] == bare[-2] and bare[-1] not in "aeiou":
+        bare = bare[:-1]
+    return bare
+
+
 @dataclass(frozen=True)
 class Candidate:
     kind: str
@@ -118,6 +134,8 @@ def _acronym(name: str) -> bool:
 class Recognizer:
     """Built once from the gazetteer, the mention rules and the atlas's labels and aliases."""
     names: dict[tuple[str, ...], list[Candidate]] = field(default_factory=dict)
+    stems: dict[tuple[str, ...], list[Candidate]] = field(default_factory=dict)  # names of 2+ words, inflected
+    longest_stem_from: dict[str, int] = field(default_factory=dict)
     longest_from: dict[str, int] = field(default_factory=dict)
     place_cues: set[str] = field(default_factory=set)
     city_cues: set[str] = field(default_factory=set)
@@ -149,13 +167,23 @@ class Recognizer:
                 if not exact:
                     names |= {s.value for s in atlas.values(eid, "alias")}
                     names = {v for n in names for v in _label_variants(n)}
+                if not exact:
+                    names |= {a["name"] for a in r.get("entity_aliases", {}).get(eid, [])}
                 for name in names:
                     keys = _keys(name)
                     if not keys or len(keys) > MAX_NAME_TOKENS:
                         continue
                     sensitive = name if exact or _acronym(name) else None
                     rec._add(keys, Candidate("entity", eid, sensitive))
+                    if not exact and len(keys) >= 2 and not sensitive:
+                        rec._add_stem(keys, Candidate("entity", eid))
         return rec
+
+    def _add_stem(self, keys: tuple[str, ...], cand: Candidate) -> None:
+        stems = tuple(stem(k) for k in keys)
+        if cand not in self.stems.setdefault(stems, []):
+            self.stems[stems].append(cand)
+            self.longest_stem_from[stems[0]] = max(self.longest_stem_from.get(stems[0], 0), len(stems))
 
     def _add_units(self, gazetteer: gaz.Gazetteer) -> None:
         """Provinces and arrondissements by their full names ("Provincie Antwerpen", "arrondissement
@@ -188,9 +216,20 @@ class Recognizer:
             found.append((Mention(cand.kind, cand.id, text[first.start:last.end], first.start, last.end),
                           cand, i, i + length))
             i += length
-        return self._resolve(text, tokens, found) if not exact else [m for m, *_ in found]
+        return _merge_parentheses(text, self._resolve(text, tokens, found)) if not exact else [m for m, *_ in found]
 
     def _longest(self, text: str, tokens: list[Token], i: int, exact: bool):
+        hit = self._longest_exact(text, tokens, i, exact)
+        if exact or not self.stems:
+            return hit
+        longest = self.longest_stem_from.get(stem(tokens[i].key), 0)
+        for length in range(min(longest, len(tokens) - i), max(hit[1] if hit else 0, 1), -1):
+            cands = self.stems.get(tuple(stem(t.key) for t in tokens[i:i + length]))
+            if cands and tokens[i + length - 1].end - tokens[i].start < 200:
+                return cands[0], length
+        return hit
+
+    def _longest_exact(self, text: str, tokens: list[Token], i: int, exact: bool):
         for length in range(min(self.longest_from.get(tokens[i].key, 0), len(tokens) - i), 0, -1):
             cands = self.names.get(tuple(t.key for t in tokens[i:i + length]))
             if not cands:
@@ -225,6 +264,22 @@ class Recognizer:
                     continue
             out.append(mention)
         return out
+
+
+def _merge_parentheses(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"Name (ACRONYM)" and "ACRONYM (Name)" of one entity are one mention."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if (prev and prev.id == m.id and m.kind == "entity" and re.fullmatch(r"\s*\(\s*", text[prev.end:m.start])
+                and re.match(r"\s*\)", text[m.end:])):
+            close = m.end + text[m.end:].index(")") + 1
+            out[-1] = Mention(m.kind, m.id, text[prev.start:close], prev.start, close)
+        elif m.surface.count("(") > m.surface.count(")") and text.startswith(")", m.end):
+            out.append(Mention(m.kind, m.id, text[m.start:m.end + 1], m.start, m.end + 1))  # a label's own ")"
+        else:
+            out.append(m)
+    return out
 
 
 def _in_list(text: str, found, n: int, joiners: set[str]) -> bool:

@@ -1,0 +1,110 @@
+"""Ingest speed on documents as they come: a 100-page text PDF (made here with fpdf2, each page ~3,000
+characters of Dutch and French sentences naming municipalities, bodies, amounts and dates), read end to end by
+the ingester in a fresh process (recognizer build and language model load included) and warm; and the OCR cost
+per page of image-only pages (A4 at 300 dpi, Tesseract nld+fra+deu, one thread).
+Run: .venv/bin/python benchmarks/ingest_documents.py
+"""
+from __future__ import annotations
+
+import io
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFont
+
+from policy_atlas import dataset, gazetteer, store
+from policy_atlas.ingest import Ingester
+from policy_atlas.ingest.extract import extract
+from policy_atlas.queries import Atlas
+
+SENTENCES = [
+    "De gemeente {a} ontving op {d} een subsidie van {n}.{m} euro voor de preventie van radicalisering.",
+    "La commune de {b} participe depuis {y} à la CSIL-R, avec le soutien du SPF Intérieur.",
+    "Volgens de Wet van 30 juli 2018 richt de burgemeester van {a} een LIVC-R op.",
+    "Le Plan R et la Lokale Task Force de {b} se sont réunis le {d}.",
+]
+
+
+def text_pdf(pages: int = 100, seed: int = 1) -> bytes:
+    rng = random.Random(seed)
+    names = [m.name_nl for m in gazetteer.load()]
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=9)
+    for _ in range(pages):
+        pdf.add_page()
+        body = []
+        while sum(map(len, body)) < 3000:
+            body.append(rng.choice(SENTENCES).format(
+                a=rng.choice(names), b=rng.choice(names), y=rng.randint(2015, 2024), n=rng.randint(10, 99),
+                m=f"{rng.randint(0, 999):03d}", d=f"{rng.randint(1, 28)}/{rng.randint(1, 12):02d}/{rng.randint(2015, 2024)}"))
+        pdf.multi_cell(0, 4, " ".join(body).encode("latin-1", "replace").decode("latin-1"))
+    return bytes(pdf.output())
+
+
+def image_pdf(pages: int) -> bytes:
+    font = ImageFont.truetype("DejaVuSans.ttf", 28)
+    pdf = FPDF()
+    for n in range(pages):
+        image = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi, rendered again at 300 dpi for OCR
+        draw = ImageDraw.Draw(image)
+        for line in range(40):
+            draw.text((120, 120 + 52 * line), SENTENCES[(n + line) % 2].format(
+                a="Gent", b="Liège", y=2018, n=56, m="775", d="21/08/2015")[:90], fill=0, font=font)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pdf.add_page()
+        pdf.image(io.BytesIO(buffer.getvalue()), x=0, y=0, w=210)
+    return bytes(pdf.output())
+
+
+COLD = """
+import sys, time
+t = time.perf_counter()
+from policy_atlas import store
+from policy_atlas.ingest import Ingester
+from policy_atlas.queries import Atlas
+atlas = Atlas.from_snapshot(store.snapshot(store.connect(sys.argv[1])))
+data = open(sys.argv[2], "rb").read()
+r = Ingester(atlas).read("long.pdf", data)
+print(time.perf_counter() - t, r["pages"], len(r["mentions"]))
+"""
+
+
+def main() -> None:
+    tmp = tempfile.mkdtemp()
+    url = f"sqlite:///{tmp}/atlas.sqlite"
+    store.build(dataset.load(), store.connect(url))
+    atlas = Atlas.from_snapshot(store.snapshot(store.connect(url)))
+    data = text_pdf()
+    path = f"{tmp}/long.pdf"
+    open(path, "wb").write(data)
+    cold = [subprocess.run([sys.executable, "-c", COLD, url, path], capture_output=True, text=True, check=True)
+            .stdout.split() for _ in range(3)]
+    ingester = Ingester(atlas)
+    ingester.read("warmup.pdf", text_pdf(2))
+    warm = []
+    for _ in range(3):
+        t = time.perf_counter()
+        result = ingester.read("long.pdf", data)
+        warm.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    extract("long.pdf", data)
+    extraction = time.perf_counter() - t
+    print(f"100-page text PDF ({len(data) // 1024} kB, {result['pages']} pages, {len(result['mentions'])} mentions): "
+          f"fresh process median {statistics.median(float(c[0]) for c in cold):.2f} s, warm median "
+          f"{statistics.median(warm):.2f} s, of which extraction {extraction:.2f} s")
+    scans = image_pdf(3)
+    t = time.perf_counter()
+    doc = extract("scans.pdf", scans)
+    per_page = (time.perf_counter() - t) / len(doc.pages)
+    print(f"OCR: {per_page:.1f} s per A4 page (40 lines, 300 dpi, nld+fra+deu, one thread), "
+          f"{sum(len(p.text) for p in doc.pages) // len(doc.pages)} characters per page")
+
+
+if __name__ == "__main__":
+    main()
