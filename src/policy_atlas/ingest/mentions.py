@@ -175,7 +175,7 @@ class Recognizer:
                         continue
                     sensitive = name if exact or _acronym(name) else None
                     rec._add(keys, Candidate("entity", eid, sensitive))
-                    if not exact and len(keys) >= 2 and not sensitive:
+                    if not exact and len(keys) >= 2 and not sensitive and "(" not in name:
                         rec._add_stem(keys, Candidate("entity", eid))
         return rec
 
