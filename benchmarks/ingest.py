@@ -44,6 +44,26 @@ def quality(atlas: Atlas) -> None:
         print(f"| {split} | | | proposed facts | {f['precision']:.3f} / {f['recall']:.3f} / {f['f1']:.3f} | — |")
 
 
+def corpus_quality(atlas: Atlas, part: str = "heldout") -> dict:
+    """The shared corpus's held-out part (benchmarks/ingest/corpus.yaml): mentions and facts, with the errors."""
+    import yaml
+
+    annotations = yaml.safe_load((HERE / "ingest" / "corpus.yaml").read_text("utf-8"))
+    r = evaluation.evaluate_corpus(atlas, annotations, part)
+    print(f"\n{part}: {r['documents']} documents, {r['gold_mentions']} gold mentions, {r['gold_facts']} gold facts")
+    print("| kind | ingester P / R / F1 (tp, fp, fn) | exact-match baseline P / R / F1 |")
+    print("| --- | --- | --- |")
+    for kind in ("municipality", "entity"):
+        s, b = r["system"][kind], r["baseline"][kind]
+        print(f"| {kind} | {s['precision']:.3f} / {s['recall']:.3f} / {s['f1']:.3f} ({s['tp']}, {s['fp']}, {s['fn']}) | "
+              f"{b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} |")
+    f = r["facts"]
+    print(f"| proposed facts | {f['precision']:.3f} / {f['recall']:.3f} / {f['f1']:.3f} ({f['tp']}, {f['fp']}, {f['fn']}) | — |")
+    for e in r["errors"]:
+        print(f"  {e['type']:14} {e['passage']} {e['id']} {e.get('surface', '')!r}")
+    return r
+
+
 COLD = """
 import sys, time
 from policy_atlas import store
@@ -91,6 +111,7 @@ def main() -> None:
     store.build(dataset.load(), store.connect(url))
     atlas = Atlas.from_snapshot(store.snapshot(store.connect(url)))
     quality(atlas)
+    corpus_quality(atlas)
     speed(atlas, url)
 
 
