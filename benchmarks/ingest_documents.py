@@ -1,7 +1,7 @@
 """Ingest speed on documents as they come: a 100-page text PDF (made here with fpdf2, each page ~3,000
 characters of Dutch and French sentences naming municipalities, bodies, amounts and dates), read end to end by
 the ingester in a fresh process (recognizer build and language model load included) and warm; and the OCR cost
-per page of image-only pages (A4 at 300 dpi, Tesseract nld+fra+deu, one thread).
+per page of image-only pages (A4 rendered at 200 dpi, Tesseract nld+fra+deu, one thread).
 Run: .venv/bin/python benchmarks/ingest_documents.py
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ def main() -> None:
     t = time.perf_counter()
     doc = extract("scans.pdf", scans)
     per_page = (time.perf_counter() - t) / len(doc.pages)
-    print(f"OCR: {per_page:.1f} s per A4 page (40 lines, 300 dpi, nld+fra+deu, one thread), "
+    print(f"OCR: {per_page:.1f} s per A4 page (40 lines, 200 dpi, nld+fra+deu, one thread), "
           f"{sum(len(p.text) for p in doc.pages) // len(doc.pages)} characters per page")
 
 
