@@ -370,10 +370,12 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
 def _warn_undated_beside_dated(ds: Dataset) -> None:
     """An undated statement holds at every date: beside dated ones of the same subject and property it
     usually widens a dated fact (a recipient from an undated annex listed before the subsidy existed).
+    Text values (descriptions, tasks) are passages of their own, not values a date could widen: they are left out.
     A note saying why it has no dates silences the warning."""
     groups: dict[tuple[str, str], list[Statement]] = {}
     for st in ds.statements:
-        if st.origin != "gazetteer" and st.rank != "deprecated" and st.source != "editorial":
+        if (st.origin != "gazetteer" and st.rank != "deprecated" and st.source != "editorial"
+                and st.value_type != "text"):
             groups.setdefault((st.subject, st.prop), []).append(st)
     for (subject, prop), sts in groups.items():
         dated = [s for s in sts if s.valid_from or s.valid_to]
