@@ -11,6 +11,10 @@ from policy_atlas.queries import Atlas
 from policy_atlas.sourcetext import shared_dir
 
 REPORT = "sources/belgian-approach-to-radicalisation-2019.nl.txt"
+# Every test client shares one address ("testclient"): the per-address rate limits are tested with their own
+# settings in test_service_limits.py and stay out of the way elsewhere.
+for _bucket in ("API", "INGEST", "LOGIN"):
+    os.environ.setdefault(f"ATLAS_RATE_{_bucket}", "100000/minute")
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import asynccontextmanager
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,7 +20,10 @@ from .. import dataset, store
 from ..queries import Atlas
 from ..search import Index
 from . import i18n
+from .limits import BodyLimit, RateLimits, client_address
+from .readers import ReaderPool
 from .rendering import render
+from .settings import Settings
 
 STATIC = Path(__file__).parent.parent / "static"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -91,21 +96,25 @@ class _Loaded:
         return Ingester(self.atlas)
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    state = AtlasState(database_url or os.environ.get("ATLAS_DATABASE_URL"))
+    readers = ReaderPool(state.url, settings.ingest_workers, settings.ingest_seconds, settings.ingest_memory)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        readers.close()
+
     app = FastAPI(title="Policy Atlas", version="0.2.0", openapi_url="/api/openapi.json", docs_url=None,
-                  redoc_url=None, description="Every page of the atlas as JSON: same data, same filters. "
-                  "Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG or JSON-LD where a page offers it.")
-    app.state.atlas = AtlasState(database_url or os.environ.get("ATLAS_DATABASE_URL"))
+                  redoc_url=None, lifespan=lifespan, description="Every page of the atlas as JSON: same data, same "
+                  "filters. Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG or JSON-LD where a page offers it.")
+    app.state.atlas, app.state.settings, app.state.readers = state, settings, readers
+    app.state.rate_limits = RateLimits(settings.rates)
+    app.state.reader_threads = anyio.CapacityLimiter(2 * settings.ingest_workers + 2)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        _drop_empty_parameters(request)
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    app.add_middleware(SiteHeaders)
 
     @app.get("/", include_in_schema=False)
     def root(request: Request):
@@ -117,7 +126,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return _error(request, exc.status_code, str(exc.detail))
+        response = _error(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -127,7 +138,45 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     from .pages import router
     app.include_router(router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body)
     return app
+
+
+class SiteHeaders:
+    """Pure ASGI (no body buffering): empty form parameters dropped, rate limits, security headers on every answer."""
+
+    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin")]
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        _drop_empty_parameters(request)
+        bucket = _rate_bucket(request)
+        wait = bucket and request.app.state.rate_limits.retry_after(bucket, client_address(request))
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        if wait:
+            response = _error(request, 429, f"too many requests ({bucket}); try again in {wait} s")
+            response.headers["Retry-After"] = str(wait)
+            return await response(scope, receive, with_headers)
+        await self.app(scope, receive, with_headers)
+
+
+def _rate_bucket(request: Request) -> str | None:
+    """Uploads count against `ingest`, every other API call against `api`; HTML pages and files are not limited."""
+    path = request.url.path
+    if request.method == "POST" and path.endswith("/ingest"):
+        return "ingest"
+    return "api" if path.startswith("/api/") else None
 
 
 def _drop_empty_parameters(request: Request) -> None:

@@ -292,43 +292,47 @@ def api_index(request: Request) -> dict:
             "endpoints": {path: next(iter(ops.values())).get("summary", "") for path, ops in sorted(paths.items())}}
 
 
-MAX_UPLOAD = 20 * 1024 * 1024
-
-
 @router.get("/{lang}/ingest", include_in_schema=False)
 def ingest_form(request: Request, lang: Lang):
     return HTMLResponse(render("ingest.html", lang, request, {"results": None, "summary": None, "json_twin": False}))
 
 
-async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
-    out = []
-    for upload in files:
-        data = await upload.read(MAX_UPLOAD + 1)
-        out.append((upload.filename or "upload", data))
-    return out
+async def _read_uploads(request: Request, files: list[UploadFile]) -> list[tuple[str, bytes]]:
+    limit = request.app.state.settings.max_file
+    return [(upload.filename or "upload", await upload.read(limit + 1)) for upload in files]
 
 
-def _ingest(request: Request, uploads: list[tuple[str, bytes]]) -> dict:
+async def _ingest(request: Request, uploads: list[tuple[str, bytes]]) -> dict:
+    """Each file is read by the worker pool (web/readers.py), never in the event loop; waiting threads have their
+    own small limiter, so a flood of uploads cannot take the threads that serve pages."""
+    import asyncio
+
+    import anyio
+
     from ..ingest import summary
 
-    ingester = request.app.state.atlas.ingester
-    results = []
-    for name, data in uploads:
-        if len(data) > MAX_UPLOAD:
-            results.append({"file": name, "error": f"{name}: larger than {MAX_UPLOAD // 1_048_576} MB"})
-        else:
-            results.append(ingester.read(name, data))
-    return {"summary": summary(results), "files": results}
+    app = request.app
+    limit = app.state.settings.max_file
+    version = await anyio.to_thread.run_sync(lambda: app.state.atlas.version)
+
+    async def one(name: str, data: bytes) -> dict:
+        if len(data) > limit:
+            return {"file": name, "error": f"{name}: larger than {limit / 1_048_576:g} MB"}
+        return await anyio.to_thread.run_sync(app.state.readers.read, name, data, version,
+                                              limiter=app.state.reader_threads)
+
+    results = await asyncio.gather(*(one(name, data) for name, data in uploads))
+    return {"summary": summary(results), "files": list(results)}
 
 
 @router.post("/api/ingest", tags=["ingest"], summary="Read documents and propose facts (nothing is written)")
 async def ingest_api(request: Request, files: list[UploadFile] = File(..., description="PDF, HTML, DOCX or text")):
-    return JSONResponse(_ingest(request, await _read_uploads(files)))
+    return JSONResponse(await _ingest(request, await _read_uploads(request, files)))
 
 
 @router.post("/{lang}/ingest", include_in_schema=False)
 async def ingest_upload(request: Request, lang: Lang, files: list[UploadFile] = File(...)):
-    report = _ingest(request, await _read_uploads(files))
+    report = await _ingest(request, await _read_uploads(request, files))
     return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"],
                                                                "report_json": json.dumps(report, ensure_ascii=False),
                                                                "json_twin": False}))
