@@ -335,18 +335,74 @@ def _print_ingest_table(results: list[dict]) -> None:
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-          port: int = typer.Option(8000, help="Port."), db: Optional[str] = DB_OPTION) -> None:
-    """Start the web atlas (builds the database from the bundled dataset first if it is empty)."""
+          port: int = typer.Option(8000, help="Port."), db: Optional[str] = DB_OPTION,
+          workers: int = typer.Option(0, help="Web processes (default: the number of cores)."),
+          forwarded_allow_ips: str = typer.Option("127.0.0.1", help="Proxies whose X-Forwarded-For/-Proto are "
+                                                  "trusted (comma-separated, or *).")) -> None:
+    """Start the web atlas (builds the database from the bundled dataset first if it is empty); see docs/deploy.md."""
     import uvicorn
 
-    from .web.app import create_app
+    from .web.settings import Settings
 
     url = store.database_url(db)
-    application = create_app(url)
-    with _database_errors(application.state.atlas.engine):
-        application.state.atlas.atlas  # load before accepting requests, so the first page is fast
-    err.print(f"Policy Atlas on http://{host}:{port}/  (database: {store.masked(url)}; Ctrl+C stops)", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    engine = store.connect(url)
+    with _database_errors(engine):
+        store.upgrade(engine)
+        if not store.has_build(engine):
+            store.build(dataset_mod.load(), engine)
+    engine.dispose()
+    os.environ["ATLAS_DATABASE_URL"] = url  # the worker processes read their settings from the environment
+    if not os.environ.get("ATLAS_BASE_URL"):
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["ATLAS_BASE_URL"] = f"http://{shown}:{port}"
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2)
+    workers = workers or os.cpu_count() or 1
+    os.environ.setdefault("ATLAS_ACCESS_LOG", "1")
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics adds up every worker
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="atlas-metrics-")
+    err.print(f"Policy Atlas on http://{host}:{port}/ as {settings.base_url}  ({workers} worker(s); database: "
+              f"{store.masked(url)}; Ctrl+C stops)", highlight=False)
+    uvicorn.run("policy_atlas.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level="warning",
+                access_log=False, server_header=False)
+
+
+@app.command()
+def backup(output: Path = typer.Argument(..., help="Backup file to write (SQLite: a database file; "
+                                            "PostgreSQL: pg_dump's custom format)."), db: Optional[str] = DB_OPTION) -> None:
+    """Copy the database while it is in use (SQLite online backup API; pg_dump for PostgreSQL)."""
+    from .store.backup import BackupError, backup as run_backup
+
+    engine = store.connect(db)
+    try:
+        with _database_errors(engine):
+            run_backup(engine, output)
+    except BackupError as exc:
+        err.print(f"backup failed: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    out.print(f"backed up {store.masked(engine)} to {output} ({output.stat().st_size:,} bytes)", highlight=False)
+
+
+@app.command()
+def restore(backup_file: Path = typer.Argument(..., help="A file written by `policy-atlas backup`."),
+            db: Optional[str] = DB_OPTION) -> None:
+    """Replace the database's content with a backup; running servers reload it within seconds."""
+    from .store.backup import BackupError, restore as run_restore
+
+    engine = store.connect(db)
+    try:
+        with _database_errors(engine):
+            run_restore(engine, backup_file)
+    except BackupError as exc:
+        err.print(f"restore failed: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    out.print(f"restored {backup_file} into {store.masked(engine)}", highlight=False)
 
 
 db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)

@@ -4,13 +4,14 @@
 - `schema`: the tables on one `metadata`; `migrations/` (Alembic) brings any database to that shape;
 - `engine`: the database URL, connecting, masking a URL's password;
 - `write`: `append` (the one way current statements change) and `build` (a dataset in one transaction);
-- `read`: `snapshot`, `history`, `version` and the build look-ups."""
+- `read`: `snapshot`, `history`, `version` and the build look-ups;
+- `backup`: online backups and restores for SQLite and PostgreSQL."""
 from .engine import connect, database_url, masked
 from .migrate import UnknownRevision, head, upgrade
-from .read import Snapshot, has_build, history, latest_build_id, snapshot, version
+from .read import Snapshot, changed_at, has_build, history, latest_build_id, snapshot, version
 from .schema import SCHEMA_VERSION, builds, entities, meta, metadata, sources, statement_log, statements
 from .write import append, build
 
-__all__ = ["connect", "database_url", "masked", "UnknownRevision", "head", "upgrade", "Snapshot", "has_build",
+__all__ = ["connect", "database_url", "masked", "UnknownRevision", "head", "upgrade", "Snapshot", "changed_at", "has_build",
            "history", "latest_build_id", "snapshot", "version", "SCHEMA_VERSION", "builds", "entities", "meta",
            "metadata", "sources", "statement_log", "statements", "append", "build"]

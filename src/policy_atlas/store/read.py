@@ -70,3 +70,9 @@ def version(engine: Engine) -> str:
     """Changes whenever the current statements change (a build or an accepted proposal); one indexed read."""
     with engine.connect() as conn:
         return conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar() or "0"
+
+
+def changed_at(engine: Engine) -> str | None:
+    """When the current statements last changed (ISO 8601), or None if never through `append`."""
+    with engine.connect() as conn:
+        return conn.execute(select(meta.c.value).where(meta.c.key == "changed_at")).scalar()

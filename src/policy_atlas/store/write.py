@@ -61,15 +61,17 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
            + [{"statement_id": s, "action": "retract", **common} for s in dropped])
     for part in _chunks(log, 1000):
         conn.execute(statement_log.insert(), part)
-    return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn)}
+    return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn, at)}
 
 
-def bump_version(conn: Connection) -> str:
-    """One atomic UPDATE, so two writers on PostgreSQL never hand out the same version."""
+def bump_version(conn: Connection, at: str) -> str:
+    """One atomic UPDATE, so two writers on PostgreSQL never hand out the same version; `changed_at` is when."""
     done = conn.execute(update(meta).where(meta.c.key == "atlas_version")
                         .values(value=cast(cast(meta.c.value, Integer) + 1, String)))
     if done.rowcount == 0:
         conn.execute(meta.insert().values(key="atlas_version", value="1"))
+    if conn.execute(update(meta).where(meta.c.key == "changed_at").values(value=at)).rowcount == 0:
+        conn.execute(meta.insert().values(key="changed_at", value=at))
     return conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar_one()
 
 

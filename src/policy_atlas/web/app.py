@@ -1,7 +1,11 @@
 """The application: one atlas snapshot loaded per process, pages registered once as HTML and JSON."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import logging
 import os
+import sys
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -14,6 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import dataset, store
@@ -23,6 +29,7 @@ from . import i18n
 from .limits import BodyLimit, RateLimits, client_address
 from .readers import ReaderPool
 from .rendering import render
+from .serving import Caching, HeadAsGet, Observed, PublicURL, access_log
 from .settings import Settings
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -44,23 +51,34 @@ class AtlasState:
         self._loaded: _Loaded | None = None
         self._checked = 0.0
 
-    def _current(self) -> _Loaded:
-        now = time.monotonic()
-        if self._loaded is not None and now - self._checked < self.CHECK_EVERY:
+    def loaded_recently(self) -> _Loaded | None:
+        """The loaded atlas if its version was checked within CHECK_EVERY (never touches the database)."""
+        fresh = self._loaded is not None and time.monotonic() - self._checked < self.CHECK_EVERY
+        return self._loaded if fresh else None
+
+    def loaded(self) -> _Loaded:
+        """The atlas at the store's current version. While one thread reloads, the others keep serving the
+        previous version instead of waiting."""
+        recent = self.loaded_recently()
+        if recent is not None:
+            return recent
+        if not self._lock.acquire(blocking=self._loaded is None):
             return self._loaded
-        with self._lock:
-            if self._loaded is not None and now - self._checked < self.CHECK_EVERY:
-                return self._loaded
+        try:
             if self._loaded is None:
                 store.upgrade(self.engine)
                 if not store.has_build(self.engine):
                     store.build(dataset.load(), self.engine)
             version = store.version(self.engine)
             if self._loaded is None or self._loaded.version != version:
-                self._loaded = _Loaded(version, store.latest_build_id(self.engine),
+                self._loaded = _Loaded(version, _epoch(store.changed_at(self.engine)),
                                        Atlas.from_snapshot(store.snapshot(self.engine)))
             self._checked = time.monotonic()
             return self._loaded
+        finally:
+            self._lock.release()
+
+    _current = loaded
 
     @property
     def version(self) -> str:
@@ -82,8 +100,9 @@ class AtlasState:
 class _Loaded:
     """One build's snapshot and what is derived from it, made when first needed."""
 
-    def __init__(self, version: str, build_id: int | None, atlas: Atlas):
-        self.version, self.build_id, self.atlas = version, build_id, atlas
+    def __init__(self, version: str, changed: float | None, atlas: Atlas):
+        self.version, self.atlas = version, atlas
+        self.changed = changed or _epoch(atlas.build.get("finished_at")) or time.time()
 
     @cached_property
     def index(self) -> Index:
@@ -96,13 +115,24 @@ class _Loaded:
         return Ingester(self.atlas)
 
 
+def _epoch(iso: str | None) -> float | None:
+    return dt.datetime.fromisoformat(iso).timestamp() if iso else None
+
+
 def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    if os.environ.get("ATLAS_ACCESS_LOG") == "1" and not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
     state = AtlasState(database_url or os.environ.get("ATLAS_DATABASE_URL"))
     readers = ReaderPool(state.url, settings.ingest_workers, settings.ingest_seconds, settings.ingest_memory)
 
     @asynccontextmanager
     async def lifespan(_app):
+        await anyio.to_thread.run_sync(state.loaded)  # the first page is fast; /readyz says so
         yield
         readers.close()
 
@@ -112,13 +142,33 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.state.atlas, app.state.settings, app.state.readers = state, settings, readers
     app.state.rate_limits = RateLimits(settings.rates)
     app.state.reader_threads = anyio.CapacityLimiter(2 * settings.ingest_workers + 2)
+    app.state.base_url = settings.base_url
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    app.add_middleware(SiteHeaders)
+    registry = CollectorRegistry()
 
     @app.get("/", include_in_schema=False)
     def root(request: Request):
-        return RedirectResponse(f"/{i18n.negotiate(request.headers.get('accept-language'))}/", status_code=307)
+        lang = i18n.negotiate(request.headers.get("accept-language"))
+        return RedirectResponse(f"/{lang}/", status_code=307, headers={"Vary": "Accept-Language"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz():
+        """Ready when the atlas is loaded and the database answers."""
+        try:
+            version = store.version(state.engine)
+        except Exception as exc:
+            return JSONResponse({"status": "database unreachable", "error": type(exc).__name__}, status_code=503)
+        if state.loaded_recently() is None and state._loaded is None:
+            return JSONResponse({"status": "loading"}, status_code=503)
+        return {"status": "ready", "version": version}
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics():
+        return Response(generate_latest(_metrics_registry(registry)), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon():
@@ -138,15 +188,38 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     from .pages import router
     app.include_router(router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body)
+    for layer, options in [(SiteHeaders, {}), (Caching, {"state": state, "code": _code_fingerprint(),
+                                                          "max_age": settings.cache_seconds}),
+                           (Admission, {}), (HeadAsGet, {}), (GZipMiddleware, {"minimum_size": 1024}),
+                           (BodyLimit, {"max_bytes": settings.max_body}),
+                           (PublicURL, {"base_url": settings.base_url, "trusted_hosts": settings.trusted_hosts}),
+                           (Observed, {"registry": registry})]:  # innermost first
+        if layer is not PublicURL or settings.base_url:
+            app.add_middleware(layer, **options)
     return app
 
 
-class SiteHeaders:
-    """Pure ASGI (no body buffering): empty form parameters dropped, rate limits, security headers on every answer."""
+def _metrics_registry(registry: CollectorRegistry) -> CollectorRegistry:
+    """With several worker processes (PROMETHEUS_MULTIPROC_DIR set), /metrics adds up all of them."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return registry
+    from prometheus_client import multiprocess
 
-    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-               (b"referrer-policy", b"same-origin")]
+    combined = CollectorRegistry()
+    multiprocess.MultiProcessCollector(combined)
+    return combined
+
+
+def _code_fingerprint() -> str:
+    """Part of every ETag: a new deployment of templates or code invalidates cached pages."""
+    root = Path(__file__).parent.parent
+    stats = sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                   for folder in ("templates", "static", "locale", "web") for p in (root / folder).rglob("*") if p.is_file())
+    return hashlib.sha1(repr(stats).encode()).hexdigest()[:10]
+
+
+class Admission:
+    """Before any cache: empty form parameters dropped (so equal queries share one URL), rate limits applied."""
 
     def __init__(self, app):
         self.app = app
@@ -158,17 +231,30 @@ class SiteHeaders:
         _drop_empty_parameters(request)
         bucket = _rate_bucket(request)
         wait = bucket and request.app.state.rate_limits.retry_after(bucket, client_address(request))
+        if not wait:
+            return await self.app(scope, receive, send)
+        response = _error(request, 429, f"too many requests ({bucket}); try again in {wait} s")
+        response.headers["Retry-After"] = str(wait)
+        response.headers["Cache-Control"] = "no-store"
+        await SiteHeaders(response)(scope, receive, send)
 
+
+class SiteHeaders:
+    """Security headers on every answer (pure ASGI: nothing is buffered)."""
+
+    HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin")]
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *self.HEADERS]
             await send(message)
 
-        if wait:
-            response = _error(request, 429, f"too many requests ({bucket}); try again in {wait} s")
-            response.headers["Retry-After"] = str(wait)
-            return await response(scope, receive, with_headers)
-        await self.app(scope, receive, with_headers)
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
 def _rate_bucket(request: Request) -> str | None:

@@ -294,6 +294,7 @@ def api_index(request: Request) -> dict:
 
 @router.get("/{lang}/ingest", include_in_schema=False)
 def ingest_form(request: Request, lang: Lang):
+    request.app.state.readers.warm()
     return HTMLResponse(render("ingest.html", lang, request, {"results": None, "summary": None, "json_twin": False}))
 
 

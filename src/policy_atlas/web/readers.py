@@ -75,6 +75,14 @@ class ReaderPool:
             self._drop(worker)
         return result
 
+    def warm(self) -> None:
+        """Start a worker ahead of an upload (the upload form was opened), unless one is idle or all are busy."""
+        if self._idle.empty() and self._slots.acquire(blocking=False):
+            try:
+                self._idle.put(self._take())
+            finally:
+                self._slots.release()
+
     def _take(self) -> Worker:
         try:
             return self._idle.get_nowait()
@@ -112,7 +120,6 @@ def _serve(conn: Connection, url: str, memory: int) -> None:
     from ..ingest import Ingester
     from ..queries import Atlas
 
-    os.nice(10)  # pages first: reading documents yields the processor to the web process
     engine = store.connect(url)
 
     def load():
@@ -126,6 +133,7 @@ def _serve(conn: Connection, url: str, memory: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory, hard))
 
     limit_memory()
+    os.nice(10)  # pages first: reading documents yields the processor to the web process
     conn.send("ready")
     while True:
         try:

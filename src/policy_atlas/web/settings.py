@@ -25,6 +25,7 @@ class Settings:
     ingest_workers: int = 2
     ingest_seconds: float = 60.0
     ingest_memory: int = 1024 * MB
+    cache_seconds: int = 60
     rates: dict[str, str] = field(default_factory=lambda: {"ingest": "10/minute", "login": "10/minute",
                                                             "api": "600/minute"})
 
@@ -42,7 +43,8 @@ class Settings:
                    max_file=int(_number(env, "ATLAS_MAX_FILE_MB", 20) * MB),
                    ingest_workers=max(1, int(_number(env, "ATLAS_INGEST_WORKERS", 2))),
                    ingest_seconds=_number(env, "ATLAS_INGEST_SECONDS", 60),
-                   ingest_memory=int(_number(env, "ATLAS_INGEST_MEMORY_MB", 1024) * MB), rates=rates)
+                   ingest_memory=int(_number(env, "ATLAS_INGEST_MEMORY_MB", 1024) * MB),
+                   cache_seconds=int(_number(env, "ATLAS_CACHE_SECONDS", 60)), rates=rates)
 
     @property
     def https(self) -> bool:

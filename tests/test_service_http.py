@@ -1,0 +1,127 @@
+"""Serving many readers: public base URL instead of Host, validators and 304, compression, HEAD on every GET
+route, health and readiness, metrics in Prometheus's format, a structured access log."""
+import gzip
+import json
+import logging
+import re
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from policy_atlas import store
+from policy_atlas.model import Statement
+from policy_atlas.web.app import create_app
+from policy_atlas.web.settings import Settings
+
+SAMPLES = {"lang": "nl", "eid": "gov/federal", "name": "Zele", "sid": "far-2019"}
+
+
+@pytest.fixture(scope="module")
+def public(atlas_db):
+    settings = replace(Settings(), base_url="https://atlas.example.org", trusted_hosts=("atlas.example.org",))
+    with TestClient(create_app(atlas_db, settings=settings), base_url="https://atlas.example.org") as client:
+        yield client
+
+
+def test_public_address_is_used_never_the_host_header(public):
+    page = public.get("/en/entity/body/livcr", headers={"X-Forwarded-Host": "evil.example"}).text
+    assert "https://atlas.example.org/en/entity/body/livcr" in page and "evil.example" not in page
+    doc = json.loads(public.get("/api/entity/gov/federal", params={"format": "jsonld"}).text)
+    assert doc["@graph"][0]["@id"] == "https://atlas.example.org/api/entity/gov/federal"
+    refused = public.get("/nl/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and "evil.example" not in refused.text
+    local = public.get("/en/entity/body/livcr", headers={"Host": "127.0.0.1:8000"})  # a health check on the box
+    assert local.status_code == 200 and "https://atlas.example.org/en/entity/body/livcr" in local.text
+    assert public.get("/nl/").headers["strict-transport-security"].startswith("max-age=31536000")
+    moved = public.get("/nl/entity/mun/44021", follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"].startswith("/nl/municipality/44021")
+
+
+def test_no_hsts_on_plain_http(client):
+    assert "strict-transport-security" not in client.get("/nl/").headers
+
+
+def test_validators_and_304(client):
+    first = client.get("/nl/entity/gov/federal")
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert re.fullmatch(r'W/"[0-9a-f]{10}-\d+"', etag) and first.headers["cache-control"].startswith("public, max-age=")
+    again = client.get("/nl/entity/gov/federal", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert client.get("/nl/entity/gov/federal", headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get("/nl/entity/gov/federal", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+    assert client.get("/api/map", headers={"If-None-Match": etag}).status_code == 304  # one version, every page
+
+
+def test_a_change_gives_new_validators_and_fresh_pages(tmp_path, bundled):
+    url = f"sqlite:///{tmp_path / 'etag.sqlite'}"
+    engine = store.connect(url)
+    store.build(bundled, engine)
+    app = create_app(url)
+    app.state.atlas.CHECK_EVERY = 0
+    with TestClient(app) as client:
+        before = client.get("/api/entity/gov/federal")
+        assert client.get("/api/entity/gov/federal").json() == before.json()  # served from the cache
+        with engine.begin() as conn:
+            store.append(conn, [Statement("gov/federal", "alias", "Federale Staat", "text", lang="nl",
+                                          source="editorial")], [], at="2026-01-01T00:00:00+00:00")
+        after = client.get("/api/entity/gov/federal", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        assert "Federale Staat" in after.text and "Federale Staat" not in before.text
+
+
+def test_signed_in_requests_are_private_and_not_cached(client):
+    answer = client.get("/nl/entity/gov/federal", headers={"Cookie": "session=abc"})
+    assert answer.headers["cache-control"] == "private, no-cache" and "etag" not in answer.headers
+    assert "Cookie" in answer.headers["vary"]
+
+
+@pytest.mark.parametrize("path, kind", [("/nl/map", "text/html"), ("/api/map", "application/json"),
+                                        ("/api/map?format=svg", "image/svg+xml"), ("/api/timeline?format=csv", "text/csv")])
+def test_compressed_when_asked(client, path, kind):
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and "Accept-Encoding" in packed.headers["vary"]
+    assert packed.headers["content-type"].startswith(kind)
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2 and packed.content == plain.content
+
+
+def _get_routes(routes):
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # an included router
+        if inner is not None:
+            yield from _get_routes(inner.routes)
+        elif "GET" in (getattr(route, "methods", None) or ()) and route.path != "/metrics":
+            yield re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLES[m.group(1)], route.path)
+
+
+def test_head_on_every_get_route(client):
+    paths = sorted(set(_get_routes(client.app.routes)))
+    assert len(paths) > 20
+    for path in paths:
+        get, head = client.get(path, follow_redirects=False), client.head(path, follow_redirects=False)
+        assert head.status_code == get.status_code != 405, path
+        assert head.content == b"" and head.headers.get("content-type") == get.headers.get("content-type"), path
+    assert client.head("/static/atlas.css").status_code == 200
+
+
+def test_health_readiness_and_metrics(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["version"] == store.version(client.app.state.atlas.engine)
+    client.get("/nl/entity/gov/federal")
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    samples = [s for s in families["atlas_http_requests"].samples if s.name == "atlas_http_requests_total"]
+    assert any(s.labels == {"method": "GET", "route": "/{lang}/entity/{eid:path}", "status": "200"} and s.value >= 1
+               for s in samples)
+    assert "atlas_http_request_duration_seconds" in families
+
+
+def test_access_log_is_one_json_line_per_request(client, caplog):
+    with caplog.at_level(logging.INFO, logger="policy_atlas.access"):
+        client.get("/nl/search?q=gent", headers={"User-Agent": "probe/1"})
+    line = json.loads(caplog.records[-1].getMessage())
+    assert {k: line[k] for k in ("method", "path", "query", "status", "agent")} == {
+        "method": "GET", "path": "/nl/search", "query": "q=gent", "status": 200, "agent": "probe/1"}
+    assert line["ms"] >= 0 and line["bytes"] > 1000
