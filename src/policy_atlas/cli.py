@@ -368,8 +368,12 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="atlas-metrics-")
     err.print(f"Policy Atlas on http://{host}:{port}/ as {settings.base_url}  ({workers} worker(s); database: "
               f"{store.masked(url)}; Ctrl+C stops)", highlight=False)
-    uvicorn.run("policy_atlas.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level="warning",
+    import inspect
+
+    # a worker process imports the atlas before it answers the supervisor's first health check
+    patience = {"timeout_worker_healthcheck": 120} if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters else {}
+    uvicorn.run("policy_atlas.web.app:create_app", factory=True, host=host, port=port, workers=workers, **patience,
+                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, log_level=os.environ.get("ATLAS_LOG_LEVEL", "warning"),
                 access_log=False, server_header=False)
 
 

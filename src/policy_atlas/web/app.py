@@ -189,7 +189,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     from .pages import router
     app.include_router(router)
     for layer, options in [(SiteHeaders, {}), (Caching, {"state": state, "code": _code_fingerprint(),
-                                                          "max_age": settings.cache_seconds}),
+                                                          "max_age": settings.cache_seconds,
+                                                          "max_bytes": settings.cache_bytes}),
                            (Admission, {}), (HeadAsGet, {}), (GZipMiddleware, {"minimum_size": 1024}),
                            (BodyLimit, {"max_bytes": settings.max_body}),
                            (PublicURL, {"base_url": settings.base_url, "trusted_hosts": settings.trusted_hosts}),

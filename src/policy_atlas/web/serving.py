@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 access_log = logging.getLogger("policy_atlas.access")
 UNCACHED = ("/static/", "/healthz", "/readyz", "/metrics")
 LOCAL = {"127.0.0.1", "localhost", "::1"}
+KEYED = (b"accept", b"accept-language")  # request headers a page may vary on (content negotiation)
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -105,7 +106,7 @@ class Caching:
         if _fresh(scope, etag, loaded.changed):
             await send({"type": "http.response.start", "status": 304, "headers": list(validators)})
             return await send({"type": "http.response.body", "body": b""})
-        key = (loaded.version, scope["path"], scope.get("query_string", b""))
+        key = (loaded.version, scope["path"], scope.get("query_string", b""), *map(lambda h: _header(scope, h), KEYED))
         with self.lock:
             kept = self.entries.get(key)
             if kept:
@@ -128,7 +129,7 @@ class Caching:
             await send(message)
 
         await self.app(scope, receive, keep)
-        if start.get("status") == 200 and not any(k == b"set-cookie" for k, _ in start["headers"]):
+        if start.get("status") == 200 and _storable(start["headers"]):
             self._store(key, start["headers"], b"".join(chunks))
 
     def _store(self, key, headers, body: bytes) -> None:
@@ -142,6 +143,12 @@ class Caching:
             while self.size > self.max_bytes or len(self.entries) > 4096:
                 _, (_, _, old) = self.entries.popitem(last=False)
                 self.size -= len(old)
+
+
+def _storable(headers) -> bool:
+    """Not when it sets a cookie or varies on a request header the cache key does not hold."""
+    varies = {v.strip().lower().encode() for k, value in headers if k == b"vary" for v in value.decode().split(",")}
+    return not any(k == b"set-cookie" for k, _ in headers) and varies <= {b"accept-encoding", *KEYED}
 
 
 def _fresh(scope, etag: bytes, changed: float) -> bool:

@@ -26,6 +26,7 @@ class Settings:
     ingest_seconds: float = 60.0
     ingest_memory: int = 1024 * MB
     cache_seconds: int = 60
+    cache_bytes: int = 64 * MB  # answers kept per (version, URL) in each process; 0 keeps none
     rates: dict[str, str] = field(default_factory=lambda: {"ingest": "10/minute", "login": "10/minute",
                                                             "api": "600/minute"})
 
@@ -44,7 +45,8 @@ class Settings:
                    ingest_workers=max(1, int(_number(env, "ATLAS_INGEST_WORKERS", 2))),
                    ingest_seconds=_number(env, "ATLAS_INGEST_SECONDS", 60),
                    ingest_memory=int(_number(env, "ATLAS_INGEST_MEMORY_MB", 1024) * MB),
-                   cache_seconds=int(_number(env, "ATLAS_CACHE_SECONDS", 60)), rates=rates)
+                   cache_seconds=int(_number(env, "ATLAS_CACHE_SECONDS", 60)),
+                   cache_bytes=int(_number(env, "ATLAS_RESPONSE_CACHE_MB", 64) * MB), rates=rates)
 
     @property
     def https(self) -> bool:
