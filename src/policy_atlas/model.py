@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -179,7 +179,7 @@ class Statement:
             fields[key] = FuzzyDate.parse(fields[key]) if fields.get(key) else None
         return cls(**fields)
 
-    @property
+    @cached_property  # content never changes (frozen); hashing once matters with 36k+ reads per page
     def id(self) -> str:
         key = [self.subject, self.prop, self.value, self.lang, str(self.valid_from or ""),
                str(self.valid_to or ""), self.source, self.locator, self.quote, self.rank, self.note]
