@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/ingest_documents.py
 from __future__ import annotations
 
 import io
+import os
 import random
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ from policy_atlas import dataset, gazetteer, store
 from policy_atlas.ingest import Ingester
 from policy_atlas.ingest.extract import extract
 from policy_atlas.queries import Atlas
+from policy_atlas.sourcetext import shared_dir
 
 SENTENCES = [
     "De gemeente {a} ontving op {d} een subsidie van {n}.{m} euro voor de preventie van radicalisering.",
@@ -68,6 +70,7 @@ t = time.perf_counter()
 from policy_atlas import store
 from policy_atlas.ingest import Ingester
 from policy_atlas.queries import Atlas
+from policy_atlas.sourcetext import shared_dir
 atlas = Atlas.from_snapshot(store.snapshot(store.connect(sys.argv[1])))
 data = open(sys.argv[2], "rb").read()
 r = Ingester(atlas).read("long.pdf", data)
@@ -95,6 +98,12 @@ def main() -> None:
     t = time.perf_counter()
     extract("long.pdf", data)
     extraction = time.perf_counter() - t
+    report = (shared_dir() / "sources/belgian-approach-to-radicalisation-2019.nl.txt").read_bytes()
+    t = time.perf_counter()
+    ingester.read("report.txt", report)
+    reference = time.perf_counter() - t
+    print(f"reference in the same run: the whole report ({len(report) // 1024} kB of text) warm {reference:.2f} s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"100-page text PDF ({len(data) // 1024} kB, {result['pages']} pages, {len(result['mentions'])} mentions): "
           f"fresh process median {statistics.median(float(c[0]) for c in cold):.2f} s, warm median "
           f"{statistics.median(warm):.2f} s, of which extraction {extraction:.2f} s")
