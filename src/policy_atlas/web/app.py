@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import dataset, store
 from ..queries import Atlas
 from ..search import Index
+from ..version import package_version
 from . import i18n
 from .rendering import render
 
@@ -92,9 +93,10 @@ class _Loaded:
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
-    app = FastAPI(title="Policy Atlas", version="0.2.0", openapi_url="/api/openapi.json", docs_url=None,
+    app = FastAPI(title="Policy Atlas", version=package_version(), openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, description="Every page of the atlas as JSON: same data, same filters. "
-                  "Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG or JSON-LD where a page offers it.")
+                  "Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG, JSON-LD, Turtle or N-Triples where a page "
+                  "offers it. Errors are `{error, status, problems}`.")
     app.state.atlas = AtlasState(database_url or os.environ.get("ATLAS_DATABASE_URL"))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
