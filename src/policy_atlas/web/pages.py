@@ -139,7 +139,7 @@ def home(ctx: Ctx) -> dict:
                                 for r in ctx.atlas.entities_of("Recommendation")]}
 
 
-@page("/search", "search.html", models.Search, formats={"csv": exports.csv_of("results"), **{
+@page("/search", "search.html", models.Search, formats={"csv": exports.csv_of("search", "results"), **{
     fmt: exports.linked(fmt, lambda data: [row["id"] for row in data["results"]]) for fmt in ("jsonld", "ttl", "nt")}})
 def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any language, accents optional"),
            type: list[TypeName] = Query([], description="entity types"), tier: Optional[Tier] = None,
@@ -193,7 +193,7 @@ def changes(engine, eid: str) -> list[dict]:
     return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 
-@page("/municipality/{name}", "municipality.html", models.Profile, formats={"csv": exports.csv_rows(exports.profile_rows)})
+@page("/municipality/{name}", "municipality.html", models.Profile, formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
 def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     """What applied to a municipality on a day (default today), each item with why and its source."""
     try:
@@ -209,14 +209,14 @@ def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     return data
 
 
-@page("/overview", "overview.html", models.Overview, formats={"csv": exports.csv_rows(annex.overview_rows)})
+@page("/overview", "overview.html", models.Overview, formats={"csv": exports.csv_rows("overview", annex.overview_rows)})
 def overview(ctx: Ctx, as_of: Optional[dt.date] = AS_OF) -> dict:
     """The report's Annex II regenerated from data: governments × plans / services / subsidies / training."""
     return annex.overview(ctx.atlas, ctx.lang, as_of)
 
 
 @page("/map", "map.html", models.Map, formats={"svg": exports.map_svg, "png": exports.map_png, "geojson": exports.map_geojson,
-                                   "csv": exports.csv_rows(exports.map_rows)})
+                                   "csv": exports.csv_rows("map", exports.map_rows)})
 def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
                 tier: Optional[Tier] = None, subsidy: Optional[str] = None,
                 year: Optional[int] = Query(None, ge=2001, le=2100)) -> dict:
@@ -237,14 +237,14 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
-                                           "csv": exports.csv_of("edges")})
+                                           "csv": exports.csv_rows("network", exports.network_rows)})
 def network_page(ctx: Ctx, relation: list[Relation] = Query([], description="relation groups to draw"),
                  region: Optional[Region] = None, as_of: Optional[dt.date] = AS_OF) -> dict:
     """Governments, agencies, bodies and municipalities with their relations, in tiers by level."""
     return network.view(ctx.atlas, ctx.lang, list(relation) or None, region, as_of)
 
 
-@page("/timeline", "timeline.html", models.Timeline, formats={"csv": exports.csv_of("items")})
+@page("/timeline", "timeline.html", models.Timeline, formats={"csv": exports.csv_of("timeline", "items")})
 def timeline_page(ctx: Ctx, tier: Optional[Tier] = None) -> dict:
     """Events, plans, laws, subsidies and programmes from 2001 to today."""
     return timeline.items(ctx.atlas, ctx.lang, tier)
@@ -256,7 +256,7 @@ def livcr(ctx: Ctx) -> dict:
     return landscape.livcr(ctx.atlas, ctx.lang)
 
 
-@page("/trainings", "trainings.html", models.Trainings, formats={"csv": exports.csv_of("items")})
+@page("/trainings", "trainings.html", models.Trainings, formats={"csv": exports.csv_of("trainings", "items")})
 def trainings(ctx: Ctx, language: Optional[Lang] = Query(None, description="training language"),
               region: Optional[Literal["flanders", "wallonia", "brussels", "german", "federal", "international"]] = None
               ) -> dict:
@@ -264,13 +264,13 @@ def trainings(ctx: Ctx, language: Optional[Lang] = Query(None, description="trai
     return landscape.trainings(ctx.atlas, ctx.lang, language, region)
 
 
-@page("/sources", "sources.html", models.Sources, formats={"csv": exports.csv_of("documents")})
+@page("/sources", "sources.html", models.Sources, formats={"csv": exports.csv_of("sources", "documents")})
 def sources(ctx: Ctx) -> dict:
     """The bibliography: sources and cited documents with what rests on them."""
     return landscape.sources(ctx.atlas, ctx.lang)
 
 
-@page("/sources/{sid}", "source.html", models.Source, formats={"csv": exports.csv_of("statements")})
+@page("/sources/{sid}", "source.html", models.Source, formats={"csv": exports.csv_of("source", "statements")})
 def source(ctx: Ctx, sid: str, fn: Optional[int] = Query(None, ge=1, le=999, description="only this footnote")) -> dict:
     """Every statement that rests on one source, or on one of its footnotes."""
     try:
