@@ -140,7 +140,7 @@ class ProfileItem(Model):
 
 class Profile(Model):
     municipality: Place
-    as_of: str
+    as_of: Date
     governments: list[dict[str, Any]]
     subsidies_received: list[ProfileItem]
     subsidies_open: list[ProfileItem]
@@ -171,7 +171,6 @@ class Overview(Model):
 class MapArea(Model):
     nis: str
     name: str
-    fill: str
 
 
 class Map(Model):
