@@ -43,7 +43,7 @@ def test_plan_r_start_dates_disagree_and_are_all_kept(bundled):
 
 def test_every_update_livcr_count_has_its_own_measure_date_and_what_it_counts(bundled):
     measures = {eid for eid, e in update_measures(bundled).items() if eid.startswith("measure/livcr-upd-")}
-    assert len(measures) == 48
+    assert len(measures) == 53
     for eid in measures:
         counts = facts(bundled, eid, "count")
         assert len(counts) == 1, eid  # one figure per measure: nothing merged or averaged
@@ -118,7 +118,7 @@ def test_update_sources_are_declared_in_their_files_with_kinds(bundled):
     mine = {sid: src for sid, src in bundled.sources.items() if sid.startswith("fed-")}
     assert len(mine) >= 60
     for sid, src in mine.items():
-        assert src["kind"] in {"legal", "parliamentary", "webpage", "press"}, sid
+        assert src["kind"] in {"legal", "parliamentary", "webpage", "press", "annual-report"}, sid
         assert src["url"].startswith("http") and src["retrieved"] == "2026-11-29", sid
         if sid.startswith("fed-corpus-"):
             assert src["path"] == f"corpus/texts/{sid[-3:]}.{src['language']}.txt"
