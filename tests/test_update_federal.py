@@ -133,3 +133,9 @@ def test_timeline_runs_to_2024_with_dated_events(bundled):
     assert dates[0].startswith("2019") and dates[-1] == "2024-05-17"
     attack = one(bundled, "event/2023-10-16-brussels-attack", "led_to")
     assert attack.value == "event/2023-10-16-threat-level"
+
+
+def test_the_radicalisation_strand_is_no_longer_a_2019_only_trail(atlas):
+    from policy_atlas import currency
+    cur = currency.of_entity(atlas, "subsidy/vsc-radicalisation")
+    assert cur["stale_since"] is None and cur["latest_source"] >= "2024"
