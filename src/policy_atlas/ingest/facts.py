@@ -172,13 +172,13 @@ class FactFinder:
         held = self.held_events
         for index, span in enumerate(view.sentences):
             sentence = view.text[span.start:span.end]
-            dates = [m for m in view.by_sentence[index] if m.kind == "date"]
+            dates = [m for m in view.by_sentence[index] if m.kind == "date" or (m.kind == "period" and len(m.value) > 9)]
             if len(dates) != 1 or STAMP.search(view.text[max(0, dates[0].start - 40):dates[0].start]):
                 continue
             near = view.text[max(span.start, dates[0].start - 80):min(span.end, dates[0].end + 120)]
             if not EVENT_CUES.search(near):
                 continue
-            date = dates[0].value
+            date = dates[0].value.split("/")[0]
             events = held.get(date, [])
             subject = events[0] if len(events) == 1 else f"new:Event/{date}"
             label = re.sub(r"\s+", " ", sentence.strip())[:160]
