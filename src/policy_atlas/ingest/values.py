@@ -37,10 +37,11 @@ class Mention:
     start: int
     end: int
     value: str | None = None
+    confidence: float = 1.0  # lower for a name read through a spelling error the context makes certain
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "surface": self.surface, "start": self.start, "end": self.end,
-                "value": self.value}
+                "value": self.value, "confidence": self.confidence}
 
 
 def _fold(word: str) -> str:
