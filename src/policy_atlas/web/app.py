@@ -127,6 +127,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
                     for e in exc.errors()]
         return _error(request, 422, "; ".join(problems), problems)
 
+    from .curation import install; install(app)  # noqa: E702  (before pages: its @page routes join that router)
     from .pages import router
     app.include_router(router)
     return app

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
@@ -19,6 +19,7 @@ from ..queries import Atlas, entity_view, profile
 from ..search import Index
 from . import exports, i18n, models
 from .rendering import href, render
+from .security import check_csrf
 
 router = APIRouter()
 SCHEMA = load_schema()
@@ -345,7 +346,7 @@ async def ingest_api(request: Request, files: list[UploadFile] = File(..., descr
     return JSONResponse(_ingest(request, await _read_uploads(files)))
 
 
-@router.post("/{lang}/ingest", include_in_schema=False)
+@router.post("/{lang}/ingest", include_in_schema=False, dependencies=[Depends(check_csrf)])
 async def ingest_upload(request: Request, lang: Lang, files: list[UploadFile] = File(...)):
     report = _ingest(request, await _read_uploads(files))
     return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"],
