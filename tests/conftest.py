@@ -173,3 +173,47 @@ def pg_atlas_db(pg_cluster, bundled):
     url = pg_database(pg_cluster)
     store.build(bundled, store.connect(url))
     return url
+
+
+CURATORS = (("contributor", "contributor"), ("reviewer", "reviewer"), ("reviewer2", "reviewer"), ("admin", "admin"),
+            ("withdrawn", "reviewer"))
+
+
+@pytest.fixture(scope="session")
+def curation_template(tmp_path_factory, atlas_db):
+    """The built atlas plus one account per role (and one whose role was withdrawn), made once."""
+    import shutil
+
+    from policy_atlas.curation import accounts
+    from policy_atlas.store import curation as tables
+
+    path = tmp_path_factory.mktemp("curation") / "template.sqlite"
+    shutil.copyfile(atlas_db.removeprefix("sqlite:///"), path)
+    engine = store.connect(f"sqlite:///{path}")
+    passwords = {}
+    with engine.begin() as conn:
+        tables.ensure(conn)
+        for name, role in CURATORS:
+            passwords[name] = accounts.add(conn, f"{name}@example.org", role)
+        accounts.set_role(conn, "withdrawn@example.org", None, actor="test")
+    engine.dispose()
+    return path, passwords
+
+
+@pytest.fixture
+def curation_url(tmp_path, curation_template):
+    """A private copy of the built atlas with its curators (SQLite) that a curation test may change."""
+    import shutil
+
+    path = tmp_path / "curation.sqlite"
+    shutil.copyfile(curation_template[0], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def curators(curation_url, curation_template):
+    """{name: (account, password)} for contributor, reviewer, reviewer2, admin and withdrawn (no role)."""
+    from policy_atlas.curation import accounts
+
+    with store.connect(curation_url).connect() as conn:
+        return {name: (accounts.by_email(conn, f"{name}@example.org"), pw) for name, pw in curation_template[1].items()}

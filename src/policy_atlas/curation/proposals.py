@@ -115,25 +115,29 @@ def check(conn: Connection, doc: dict, *, origin: str | None = None) -> Checked:
     texts = doc.get("texts") or {}
     checked_doc = copy.deepcopy({k: v for k, v in doc.items() if k in ("sources", "entities", "facts", "lang")})
     checked_doc["source"] = doc.get("source")
+    def where(name: str, rec) -> str:
+        line = rec.get(dataset.LINE_KEY) if origin and isinstance(rec, dict) else None
+        return f"{origin}:{line}" if line else name
+
     for i, src in enumerate(checked_doc.get("sources") or []):
-        _check_new_source(out, f"sources[{i}]", src)
+        _check_new_source(out, where(f"sources[{i}]", src), src)
         if isinstance(src, dict) and isinstance(texts.get(src.get("id")), str):
             src["path"] = _text_file(texts[src["id"]])
     records = [(f"entities[{i}].statements[{j}]", st) for i, e in enumerate(checked_doc.get("entities") or [])
                if isinstance(e, dict) for j, st in enumerate(e.get("statements") or [])]
     records += [(f"facts[{i}]", st) for i, st in enumerate(checked_doc.get("facts") or [])]
-    for where, st in records:
-        _precheck_statement(out, where, st, doc.get("source"))
+    for name, st in records:
+        _precheck_statement(out, where(name, st), st, doc.get("source"))
     prechecked = {(p["where"], p["field"]) for p in out.problems}
     ds = dataset.check_document(checked_doc, entities, sources, origin=origin)
     for p in ds.problems:
-        where = p.origin.split(":")[0] if not origin else p.origin
+        place = p.origin.split(":")[0] if not origin else p.origin
         message = p.message.split(": ", 1)[1] if re.match(r"^[\w/.-]+\.\w+: ", p.message) else p.message
         name = _field_of(p.message)
-        dates = "date" in message and {(where, "from"), (where, "to")} & prechecked
-        if (where, name) in prechecked or dates:
+        dates = "date" in message and {(place, "from"), (place, "to")} & prechecked
+        if (place, name) in prechecked or dates:
             continue
-        out.problem(where, name, message)
+        out.problem(place, name, message)
     out.entities = {e.id: e.type for e in ds.entities.values()}
     out.sources = {sid: {k: v for k, v in rec.items() if k != "path" or sid not in texts}
                    for sid, rec in ds.sources.items() if sid not in sources}
