@@ -192,7 +192,6 @@ def curation_template(tmp_path_factory, atlas_db):
     engine = store.connect(f"sqlite:///{path}")
     passwords = {}
     with engine.begin() as conn:
-        tables.ensure(conn)
         for name, role in CURATORS:
             passwords[name] = accounts.add(conn, f"{name}@example.org", role)
         accounts.set_role(conn, "withdrawn@example.org", None, actor="test")

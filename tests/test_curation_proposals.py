@@ -67,10 +67,11 @@ def test_bad_proposals_are_refused_with_the_field_named(curation_url, curators, 
 
 def test_new_source_needs_every_field(curation_url, curators):
     engine = store.connect(curation_url)
-    source = {"id": "Bad ID", "title": "Oproep", "published": "2019-02-30", "language": "xx"}
+    source = {"id": "Bad ID", "kind": "webpage", "title": "Oproep", "published": "2019-02-30", "language": "xx"}
     found = problems_of(engine, doc({**ZELE, "src": "Bad ID", "q": None, "loc": "p. 1"}, sources=[source]))
     assert {("sources[0]", f) for f in ("id", "publisher", "retrieved", "url", "published", "language")} <= set(found)
-    assert "2019-02-30" in found[("sources[0]", "published")]
+    assert "2019-02-30" in found[("sources[0]", "published")] and "'xx'" in found[("sources[0]", "language")]
+    assert ("sources[0]", "kind") in problems_of(engine, doc(ZELE, sources=[{**source, "kind": "blog"}]))
 
 
 def test_a_proposal_without_a_title_or_change_or_with_a_held_fact_is_refused(curation_url):

@@ -368,11 +368,8 @@ app.add_typer(user_app, name="user")
 
 
 def _curation_engine(db: Optional[str]):
-    from .store import curation as curation_tables
-
     engine = store.connect(db)
-    with engine.begin() as conn:
-        curation_tables.ensure(conn)
+    store.upgrade(engine)
     return engine
 
 

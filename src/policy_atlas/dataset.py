@@ -457,7 +457,7 @@ def check_document(doc: dict, entities: dict[str, str], sources: dict[str, dict]
     records = doc.get("entities") or []
     for i, rec in enumerate(records):
         _declare_entity(schema, where(f"entities[{i}]"), rec, ds)
-    defaults = {"src": doc.get("source", "far-2019"), "lang": doc.get("lang", "nl")}
+    defaults = {"src": doc.get("source"), "lang": doc.get("lang", "nl")}
     for i, rec in enumerate(records):
         if isinstance(rec, dict) and isinstance(rec.get("id"), str):
             for j, st in enumerate(rec.get("statements") or []):

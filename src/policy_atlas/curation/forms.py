@@ -10,7 +10,7 @@ from ..queries import Atlas
 
 ENTITY_SELECT_MAX = 400
 ACTIONS = ("keep", "retract", "preferred", "normal", "deprecated")
-SOURCE_KEYS = ("id", "title", "publisher", "url", "legal_ref", "published", "language", "retrieved")
+SOURCE_KEYS = ("id", "kind", "title", "publisher", "url", "numac", "eli", "published", "language", "retrieved")
 # a document's field -> the form's field
 FORM_FIELDS = {"v": "value", "from": "valid_from", "to": "valid_to", "src": "source", "loc": "locator", "fn": "locator",
                "q": "quote", "note": "note", "lang": "lang", "p": "prop", "s": "prop", "title": "title",

@@ -1,5 +1,6 @@
 """Curation's tables and their SQL: accounts, proposals and their revisions, reviews, the audit log, the texts of
 uploaded sources, and the entities and sources that accepted proposals added (a build from files keeps them).
+Created by the migration `0003_curation`.
 
 Append-only by design: revisions, reviews and audit rows are only ever inserted. An account's role and a
 proposal's status are the two things that change in place; every such change is also an audit row."""
@@ -84,16 +85,10 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
-TABLES = [accounts, proposals, proposal_revisions, reviews, audit_log, source_texts, curated_entities,
-          curated_sources, settings]
 
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def ensure(conn: Connection) -> None:
-    metadata.create_all(conn, tables=TABLES)
 
 
 def secret(conn: Connection) -> str:
@@ -134,6 +129,8 @@ def build_plan(conn: Connection, wanted: set[str], current: set[str]) -> tuple[s
     """What a build from files may do: (ids it must not add, ids it must not retract). A build never re-adds a
     statement an accepted proposal retracted, and never retracts one whose last add came from a proposal."""
     keep_out, keep_in = set(), set()
+    if conn.execute(select(statement_log.c.seq).where(statement_log.c.proposal_id.is_not(None)).limit(1)).first() is None:
+        return keep_out, keep_in
     for sid, (action, pid) in last_actions(conn).items():
         if pid is None:
             continue

@@ -94,7 +94,6 @@ def login(request: Request, lang: Lang, email: str = Form("", max_length=320), p
           next: str = Form("", max_length=500)):
     addr = security.address(request)
     with _engine(request).begin() as conn:
-        tables.ensure(conn)
         if not security.login_allowed(conn, email, addr):
             tables.record(conn, "login_refused", actor=email.strip().lower()[:320], address=addr)
             error, account = "too many failed log-ins: wait a quarter of an hour", None

@@ -33,7 +33,6 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     key = getattr(app.state, "session_key", None)
     if key is None:
         with engine(request).begin() as conn:
-            tables.ensure(conn)
             key = app.state.session_key = tables.secret(conn)
     return URLSafeTimedSerializer(key, salt="policy-atlas-session")
 
