@@ -14,10 +14,10 @@ ENTITY = "/en/entity/subsidy/impuls-2016"
 
 
 @pytest.fixture
-def curation_server(curation_url):
+def curation_server(curation_sqlite_url):
     from policy_atlas.web.app import create_app
 
-    app = create_app(curation_url)
+    app = create_app(curation_sqlite_url)
     app.state.atlas.atlas
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

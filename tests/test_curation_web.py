@@ -17,7 +17,14 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def app(curation_url):
+def app(curation_sqlite_url):
+    application = create_app(curation_sqlite_url)
+    application.state.atlas.CHECK_EVERY = 0
+    return application
+
+
+@pytest.fixture
+def any_engine_app(curation_url):
     application = create_app(curation_url)
     application.state.atlas.CHECK_EVERY = 0
     return application
@@ -148,7 +155,8 @@ def test_ingest_upload_form_needs_the_csrf_token(app):
     assert client.post("/en/ingest", files=files, data={"csrf_token": token(client, "/en/ingest")}).status_code == 200
 
 
-def test_propose_review_accept_publishes_at_once(app, curators):
+def test_propose_review_accept_publishes_at_once(any_engine_app, curators):
+    app = any_engine_app
     author, reviewer = login(app, curators, "contributor"), login(app, curators, "reviewer")
     page = author.get("/en/propose?entity=subsidy/impuls-2016&prop=recipient")
     assert page.status_code == 200 and 'name="municipalities"' in page.text and 'name="source"' in page.text

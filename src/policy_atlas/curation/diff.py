@@ -63,6 +63,7 @@ def diff(atlas: Atlas, checked: Checked, lang: str) -> list[dict]:
                 rows.append({"prop": prop, "change": "changed" if old and new else "removed" if old else "added",
                              "before": _view(atlas, old, lang, checked.sources) if old else None,
                              "after": _view(atlas, new, lang, checked.sources) if new else None})
+        rows.sort(key=lambda r: r["change"] == "same")  # the changes first, what stays after them
         kind = checked.entities.get(subject) or atlas.types.get(subject)
         entities.append({"id": subject, "label": atlas.label(subject, lang) if subject in atlas.types else subject,
                          "type": kind, "new": subject in checked.entities, "rows": rows,

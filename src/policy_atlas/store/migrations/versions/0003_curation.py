@@ -1,5 +1,7 @@
 """Curation's tables: accounts, proposals and their revisions, reviews, the append-only audit log, the texts of
 uploaded sources, the entities and sources accepted proposals added, and curation settings (the session key)."""
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -58,9 +60,12 @@ def upgrade() -> None:
                     sa.Column("id", sa.String, primary_key=True),
                     sa.Column("data", sa.Text, nullable=False),
                     sa.Column("proposal_id", sa.Integer, nullable=False))
-    op.create_table("curation_settings",
-                    sa.Column("key", sa.String(40), primary_key=True),
-                    sa.Column("value", sa.Text, nullable=False))
+    settings = op.create_table("curation_settings",
+                               sa.Column("key", sa.String(40), primary_key=True),
+                               sa.Column("value", sa.Text, nullable=False))
+    # made here, once, so that two processes starting at once never race to create them
+    op.bulk_insert(settings, [{"key": "session_secret", "value": secrets.token_urlsafe(48)},
+                              {"key": "accepts", "value": "0"}])
 
 
 def downgrade() -> None:
