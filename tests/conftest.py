@@ -201,31 +201,25 @@ def curation_template(tmp_path_factory, atlas_db):
 
 
 @pytest.fixture(scope="session")
-def pg_curation_template(pg_cluster, pg_atlas_db, curation_template):
+def pg_curation_template(pg_cluster, bundled, curation_template):
     """The same on PostgreSQL: a database to copy (CREATE DATABASE … TEMPLATE), same accounts and passwords."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = make_url(pg_atlas_db).database
-    copy = f"{name}_curation"
-    with psycopg.connect(host=pg_cluster["host"], port=pg_cluster["port"], user=pg_cluster["user"], dbname="postgres",
-                         autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {copy} TEMPLATE {name}")
-    url = pg_atlas_db.replace(f"/{name}?", f"/{copy}?")
     from sqlalchemy import select, text
+    from sqlalchemy.engine import make_url
 
     from policy_atlas.store import curation as tables
 
+    url = pg_database(pg_cluster)
+    engine = store.connect(url)
+    store.build(bundled, engine)
     source = store.connect(f"sqlite:///{curation_template[0]}")
     with source.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(tables.accounts)).mappings()]
     source.dispose()
-    engine = store.connect(url)
     with engine.begin() as conn:
         conn.execute(tables.accounts.insert(), rows)
         conn.execute(text("SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT max(id) FROM accounts))"))
-    engine.dispose()
-    return url, copy
+    engine.dispose()  # a template database must have no open connection
+    return url, make_url(url).database
 
 
 def _curation_copy(request, tmp_path) -> str:

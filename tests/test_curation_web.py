@@ -265,3 +265,32 @@ def test_world_changes_between_two_dates_and_atlas_changes_feed(app, curators):
     assert len(entries) == 1 and all(e.find(f"{ATOM}{k}") is not None for e in entries for k in ("id", "title", "updated"))
     assert "Zele received" in entries[0].find(f"{ATOM}summary").text
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$", entries[0].find(f"{ATOM}updated").text)
+
+
+def test_propose_from_a_document_keeps_its_text_and_checks_quotes(app, curators):
+    author = login(app, curators, "contributor")
+    text = "Oproep 2019.\n\nDe Impulssubsidie werd in 2016 toegekend aan Anderlecht en Zele.\n"
+    page = author.post("/en/propose-document", data=form(author), files={"file": ("oproep.txt", text.encode(), "text/plain")})
+    assert page.status_code == 200 and "proposed facts" in page.text
+    facts_json = re.search(r'name="facts_json" value="([^"]+)"', page.text).group(1)
+    import html
+    import json
+
+    facts = json.loads(html.unescape(facts_json))
+    zele = next(i for i, f in enumerate(facts) if f["value"] == "mun/42028")
+    source = {"new_id": "oproep-2019", "new_kind": "webpage", "new_title": "Oproep 2019", "new_publisher": "Testoverheid",
+              "new_url": "https://example.org/oproep", "new_published": "2019-01", "new_language": "nl",
+              "new_retrieved": "2026-11-29"}
+    submitted = {**source, "title": "Zele in the 2019 call", "facts_json": json.dumps(facts), "pick": str(zele)}
+    forged = author.post("/en/propose-document", data=form(author, **submitted, text="Een andere tekst."))
+    assert forged.status_code == 422 and "not found word for word" in forged.text
+    done = author.post("/en/propose-document", data=form(author, **submitted, text=text), follow_redirects=False)
+    assert done.status_code == 303, re.findall(r'role="alert"[^>]*>([^<]*)', done.text)
+    pid = int(done.headers["location"].rsplit("/", 1)[1])
+    shown = author.get(f"/en/proposals/{pid}").text
+    assert "text held: quotes checked word for word" in shown and "oproep-2019" in shown
+    reviewer = login(app, curators, "reviewer")
+    reviewer.post(f"/en/proposals/{pid}/review", data=form(reviewer, decision="accept", revision="1"))
+    statement = next(s for s in store.snapshot(store.connect(str(app.state.atlas.url))).statements
+                     if s.subject == "subsidy/impuls-2016" and s.value == "mun/42028")
+    assert statement.source == "oproep-2019" and statement.locator.startswith("p. 1, l. ")

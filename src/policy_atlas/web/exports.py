@@ -15,7 +15,7 @@ from .rendering import environment
 
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png",
          "geojson": "application/geo+json", "graphml": "application/graphml+xml", "jsonld": "application/ld+json",
-         "ttl": "text/turtle", "nt": "application/n-triples", "zip": "application/zip"}
+         "ttl": "text/turtle", "nt": "application/n-triples", "zip": "application/zip", "atom": "application/atom+xml"}
 
 
 def _file(body: bytes | str, media: str, name: str) -> Response:
