@@ -14,7 +14,7 @@ import yaml
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import extract
+from ..ingest import extract
 from ..curation import accounts, forms, history, proposals
 from ..curation.diff import contradictions, diff
 from ..curation.roles import ROLES, Forbidden, can
