@@ -21,6 +21,7 @@ from ..curation.roles import ROLES, Forbidden, can
 from ..model import load_schema
 from ..store import curation as tables
 from . import security
+from .models import Model
 from .pages import Ctx, page
 from .rendering import href, render
 
@@ -430,7 +431,60 @@ def audit_csv(request: Request, lang: Lang):
 
 # --- public pages (HTML + JSON) ---------------------------------------------------------------------------------
 
-@page("/history/{eid:path}", "curation/history.html")
+class LoggedChange(Model):
+    action: Literal["add", "retract"]
+    statement_id: str
+    subject: str
+    prop: str
+    value: str
+    source: str
+    locator: Optional[str]
+    quote: Optional[str]
+    rank: str
+
+
+class Event(Model):
+    """One build from the dataset files or one accepted proposal, with what it added and retracted."""
+    kind: Literal["build", "proposal"]
+    id: Optional[int]
+    at: str
+    actor: Optional[str]
+    reason: Optional[str]
+    reviewer: Optional[str]
+    changes: list[LoggedChange]
+
+
+class EntityHistory(Model):
+    id: str
+    label: str
+    events: list[Event]
+
+
+class WorldChange(Model):
+    date: str
+    kind: Literal["began", "ended", "dated"]
+    subject: str
+    subject_label: str
+    property: str
+    value: str
+    source: str
+    locator: Optional[str]
+
+
+class WorldChanges(Model):
+    start: str
+    end: str
+    count: int
+    items: list[WorldChange]
+
+
+class AtlasChanges(Model):
+    since: Optional[str]
+    after_build: Optional[int]
+    events: list[Event]
+
+
+@page("/history/{eid:path}", "curation/history.html", EntityHistory)
 def entity_history(ctx: Ctx, eid: str) -> dict:
     """Who changed what of one entity, when, why and on what evidence (record time), newest first."""
     if eid not in ctx.atlas.types:
@@ -439,7 +493,7 @@ def entity_history(ctx: Ctx, eid: str) -> dict:
     return {"id": eid, "label": ctx.atlas.label(eid, ctx.lang), "events": events}
 
 
-@page("/changes", "curation/changes.html")
+@page("/changes", "curation/changes.html", WorldChanges)
 def world_changes(ctx: Ctx, start: dt.date = Query(dt.date(2016, 1, 1), alias="from", description="first day"),
                   end: dt.date = Query(dt.date(2018, 12, 31), alias="to", description="last day")) -> dict:
     """What changed in the world between two dates (valid time): what began, ended or happened, with sources."""
@@ -456,7 +510,7 @@ def _atom(data: dict, ctx: Ctx) -> Response:
                                  updated=updated), media_type="application/atom+xml")
 
 
-@page("/atlas-changes", "curation/atlas_changes.html", formats={"atom": _atom})
+@page("/atlas-changes", "curation/atlas_changes.html", AtlasChanges, formats={"atom": _atom})
 def atlas_changes(ctx: Ctx, since: Optional[dt.date] = Query(None, description="record time: changes on or after this day"),
                   build: Optional[int] = Query(None, ge=1, description="changes after this build")) -> dict:
     """What changed in the atlas (record time) since a day or a build: builds and accepted proposals, newest first."""
