@@ -177,3 +177,94 @@ def pg_atlas_db(pg_cluster, bundled):
     url = pg_database(pg_cluster)
     store.build(bundled, store.connect(url))
     return url
+
+
+CURATORS = (("contributor", "contributor"), ("reviewer", "reviewer"), ("reviewer2", "reviewer"), ("admin", "admin"),
+            ("withdrawn", "reviewer"))
+
+
+def _add_curators(url: str) -> dict[str, str]:
+    from policy_atlas.curation import accounts
+
+    engine = store.connect(url)
+    with engine.begin() as conn:
+        passwords = {name: accounts.add(conn, f"{name}@example.org", role) for name, role in CURATORS}
+        accounts.set_role(conn, "withdrawn@example.org", None, actor="test")
+    engine.dispose()
+    return passwords
+
+
+@pytest.fixture(scope="session")
+def curation_template(tmp_path_factory, atlas_db):
+    """The built atlas plus one account per role (and one whose role was withdrawn), made once (SQLite)."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("curation") / "template.sqlite"
+    shutil.copyfile(atlas_db.removeprefix("sqlite:///"), path)
+    return path, _add_curators(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def pg_curation_template(pg_cluster, bundled, curation_template):
+    """The same on PostgreSQL: a database to copy (CREATE DATABASE … TEMPLATE), same accounts and passwords."""
+    from sqlalchemy import select, text
+    from sqlalchemy.engine import make_url
+
+    from policy_atlas.store import curation as tables
+
+    url = pg_database(pg_cluster)
+    engine = store.connect(url)
+    store.build(bundled, engine)
+    source = store.connect(f"sqlite:///{curation_template[0]}")
+    with source.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(tables.accounts)).mappings()]
+    source.dispose()
+    with engine.begin() as conn:
+        conn.execute(tables.accounts.insert(), rows)
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('accounts', 'id'), (SELECT max(id) FROM accounts))"))
+    engine.dispose()  # a template database must have no open connection
+    return url, make_url(url).database
+
+
+def _curation_copy(request, tmp_path) -> str:
+    import shutil
+    import uuid
+
+    if request.param == "sqlite":
+        path = tmp_path / "curation.sqlite"
+        shutil.copyfile(request.getfixturevalue("curation_template")[0], path)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    cluster = request.getfixturevalue("pg_cluster")
+    url, template = request.getfixturevalue("pg_curation_template")
+    name = f"curation_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(host=cluster["host"], port=cluster["port"], user=cluster["user"], dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return url.replace(f"/{template}?", f"/{name}?")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def curation_url(request, tmp_path):
+    """A private copy of the built atlas with its curators, on each engine, that a curation test may change."""
+    return _curation_copy(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite"])
+def curation_sqlite_url(request, tmp_path):
+    """The same on SQLite only, for web behaviour that does not depend on the engine (sessions, CSRF, roles)."""
+    return _curation_copy(request, tmp_path)
+
+
+@pytest.fixture
+def curators(curation_template):
+    """{name: (account, password)} for contributor, reviewer, reviewer2, admin and withdrawn (no role); the same
+    accounts (ids, hashes) exist in every copy on both engines."""
+    from policy_atlas.curation import accounts
+
+    engine = store.connect(f"sqlite:///{curation_template[0]}")
+    with engine.connect() as conn:
+        found = {name: (accounts.by_email(conn, f"{name}@example.org"), pw) for name, pw in curation_template[1].items()}
+    engine.dispose()
+    return found

@@ -5,17 +5,17 @@ from policy_atlas import currency
 
 
 def test_an_item_known_only_from_the_2019_report_says_no_source_after_2019(atlas, client):
-    cur = currency.of_entity(atlas, "subsidy/vsc-radicalisation")
+    cur = currency.of_entity(atlas, "subsidy/impuls-2016")
     assert cur["latest_source"] == "2019"
     assert cur["stale_since"] == 2019
     assert cur["latest_fact"] >= "2014"
-    html = client.get("/en/entity/subsidy/vsc-radicalisation").text
+    html = client.get("/en/entity/subsidy/impuls-2016").text
     assert "No source after 2019 found for this item" in html
-    assert "Keine Quelle nach 2019" in client.get("/de/entity/subsidy/vsc-radicalisation").text
+    assert "Keine Quelle nach 2019" in client.get("/de/entity/subsidy/impuls-2016").text
 
 
 def test_the_same_item_read_in_2020_is_not_stale_yet(atlas):
-    cur = currency.summary(atlas, list(atlas.by_subject["subsidy/vsc-radicalisation"]), today=dt.date(2020, 6, 1))
+    cur = currency.summary(atlas, list(atlas.by_subject["subsidy/impuls-2016"]), today=dt.date(2020, 6, 1))
     assert cur["stale_since"] is None
 
 

@@ -1,5 +1,6 @@
 """Ingest end to end: proposed facts marked held / conflict / new, the CLI with bad files, the upload page."""
 import json
+import re
 import os
 import subprocess
 import sys
@@ -104,10 +105,11 @@ def test_upload_form_and_api(client, tmp_path):
     pdf = _pdf(tmp_path).read_bytes()
     page = client.get("/fr/ingest")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # the form's token (issue 8)
     html = client.post("/en/ingest", files=[("files", ("oproep.pdf", pdf, "application/pdf")),
-                                             ("files", ("x.bin", b"\x00\x01junk", "application/octet-stream"))])
+                                             ("files", ("x.bin", b"\x00\x01junk", "application/octet-stream"))],
+                       data={"csrf_token": csrf})
     assert html.status_code == 200 and "Charleroi" in html.text and "x.bin: binary data" in html.text
-    import re
     from urllib.parse import unquote
 
     link = re.search(r'href="data:application/json;charset=utf-8,([^"]+)" download="policy-atlas-proposals.json"', html.text)

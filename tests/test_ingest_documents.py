@@ -127,6 +127,14 @@ def test_cli_folder_with_a_bad_file_gives_a_summary_table(tmp_path, atlas_db):
 
 
 def test_ocr_cost_per_page_is_bounded():
-    started = time.perf_counter()
-    extract("scan.pdf", image_pdf([SCANNED] * 3))
-    assert time.perf_counter() - started < 60  # measured cost is in docs/benchmarks.md (a few seconds a page)
+    """CPU seconds (this process and Tesseract's), not wall time: the machine is shared."""
+    import resource
+
+    def cpu():
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    started = cpu()
+    doc = extract("scan.pdf", image_pdf([SCANNED] * 3))
+    assert "56.775" in doc.pages[0].text
+    assert cpu() - started < 30  # measured: ~6.6 s CPU for a full A4 page of 40 lines (docs/benchmarks.md)

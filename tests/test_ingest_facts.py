@@ -74,3 +74,21 @@ def test_a_known_subsidy_is_not_proposed_again_as_new(ingester):
     props = facts(ingester, "Via het Project Tegengeluiden (2018) kreeg Gent 56.775 euro.")
     assert not find(props, kind="subsidy")
     assert find(props, subject="subsidy/vl-tegengeluiden", property="amount", value="56775.00")
+
+
+def test_new_helplines_trainings_and_tools_with_provider_audience_and_phone(ingester):
+    props = facts(ingester, "Het Agentschap Binnenlands Bestuur opent de hulplijn “Radicalisering Info” voor ouders "
+                            "en leerkrachten op 0800 123 45.")
+    got = {(p["subject_type"], p["property"], p["value"]) for p in find(props, kind="offer")}
+    assert got == {("Helpline", "name", "Radicalisering Info"), ("Helpline", "provider", "agency/abb"),
+                   ("Helpline", "audience", "ouders"), ("Helpline", "phone", "0800 123 45")}
+    german = facts(ingester, "Kaleido Ostbelgien bietet die Fortbildung „Konflikte im Unterricht“ für Lehrkräfte an.")
+    assert ("Training", "name", "Konflikte im Unterricht") in {
+        (p["subject_type"], p["property"], p["value"]) for p in find(german, kind="offer")}
+
+
+def test_a_known_entity_or_a_place_after_a_kind_word_is_no_new_offer(ingester):
+    for text in ("De Wegweiser-Anlaufstelle Ostbelgien organiseert een workshop.",
+                 "La Fédération Wallonie-Bruxelles soutient le Réseau de prise en charge des extrémismes et des "
+                 "radicalismes violents."):
+        assert not find(facts(ingester, text), kind="offer")

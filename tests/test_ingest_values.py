@@ -81,3 +81,18 @@ def test_amounts_printed_by_babel_read_back(number, locale):
 def test_scaled_amounts(whole, tenth, words):
     text = f"{whole},{tenth} {words[0]}"
     assert found(text, "amount") == [f"{(Decimal(whole) + Decimal(tenth) / 10) * 10**6:.2f}"]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("30 JULI 2018. - Wet tot oprichting van", "Wet 2018-07-30"),
+    ("30 JUILLET 2018. - Loi portant création", "Loi 2018-07-30"),
+    ("aufgrund des Gesetzes vom 10. Juli 2006 über", "Gesetzes 2006-07-10"),
+    ("im Königlichen Erlass vom 28. November 2006", "Königlichen Erlass 2006-11-28"),
+])
+def test_legal_references_as_the_official_journal_and_german_texts_print_them(text, value):
+    assert found(text, "legal") == [value]
+
+
+def test_a_range_of_days_is_a_period():
+    assert found("Vom 18. bis 20. Mai 2025 besuchte", "period") == ["2025-05-18/2025-05-20"]
+    assert found("du 30 au 31 février 2025", "period") == []

@@ -128,3 +128,14 @@ def test_entities_inflected_misspelt_and_by_descriptive_names(rec, text, eid, su
 
 def test_email_addresses_are_not_read(rec):
     assert not rec.find(mask_urls("schrijf naar info@vlaanderen.be of gent@stad.gent"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("in de stad Mechleen", [("mun/12025", 0.6)]),
+    ("la ville de Charlerloi", [("mun/52011", 0.6)]),
+    ("die Gemeinde Kelmiss", [("mun/63040", 0.6)]),
+    ("Mechleen zonder plaatswoord", []),
+    ("de stad Brugge", [("mun/31005", 1.0)]),
+])
+def test_typos_only_where_a_place_cue_makes_them_certain(rec, text, expected):
+    assert [(m.id, m.confidence) for m in rec.find(text) if m.kind == "municipality"] == expected

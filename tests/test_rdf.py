@@ -4,7 +4,7 @@ import json
 
 import pytest
 from pyld import jsonld
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from policy_atlas import export
@@ -13,6 +13,7 @@ from tests.conftest import cli
 BASE = "http://127.0.0.1:8000"
 ATLAS = Namespace("https://policy-atlas.invalid/terms/")
 P, PS = Namespace(f"{ATLAS}p/"), Namespace(f"{ATLAS}ps/")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # rdflib's XSD object warns when pytest inspects it
 SCHEMA, PROV, ORG = Namespace("https://schema.org/"), Namespace("http://www.w3.org/ns/prov#"), Namespace(
     "http://www.w3.org/ns/org#")
 

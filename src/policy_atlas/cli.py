@@ -422,5 +422,100 @@ def db_upgrade(db: Optional[str] = DB_OPTION) -> None:
     out.print(f"{store.masked(engine)} is at schema revision {revision}", highlight=False)
 
 
+user_app = typer.Typer(help="Curator accounts: add, give or withdraw a role, list (accounts are never deleted).",
+                       no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _curation_engine(db: Optional[str]):
+    engine = store.connect(db)
+    store.upgrade(engine)
+    return engine
+
+
+@user_app.command("add")
+def user_add(email: str, role: str = typer.Option(..., "--role", help="contributor, reviewer or admin"),
+             db: Optional[str] = DB_OPTION) -> None:
+    """Create an account and print its one-time password (shown once; there is no default account)."""
+    from .curation import accounts
+
+    try:
+        with _curation_engine(db).begin() as conn:
+            password = accounts.add(conn, email, role, actor="cli")
+    except accounts.AccountError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    err.print(f"account {email.strip().lower()} ({role}) created; its one-time password, shown only now:")
+    print(password)
+
+
+@user_app.command("role")
+def user_role(email: str, role: str = typer.Argument(..., help="contributor, reviewer, admin, or none to withdraw"),
+              db: Optional[str] = DB_OPTION) -> None:
+    """Give an account another role, or withdraw it (`none`): the account and its history stay."""
+    from .curation import accounts
+
+    try:
+        with _curation_engine(db).begin() as conn:
+            accounts.set_role(conn, email, None if role == "none" else role, actor="cli")
+    except accounts.AccountError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    out.print(f"{email}: {role}", highlight=False, markup=False)
+
+
+@user_app.command("list")
+def user_list(db: Optional[str] = DB_OPTION) -> None:
+    """Every account with its role."""
+    from .curation import accounts
+
+    with _curation_engine(db).connect() as conn:
+        for a in accounts.listing(conn):
+            print(f"{a['email']}\t{a['role'] or 'none'}\t{a['created_at']}")
+
+
+@app.command()
+def propose(file: Path = typer.Argument(..., help="A YAML file in the dataset format (see docs/curation.md)."),
+            author: str = typer.Option(..., "--as", help="E-mail of the proposing account."),
+            db: Optional[str] = DB_OPTION) -> None:
+    """Submit a file of changes as one proposal for review (checked by the same rules as `validate`)."""
+    from .curation import accounts, proposals
+    from .curation.roles import Forbidden
+
+    ds = dataset_mod.Dataset()
+    doc = dataset_mod.read_yaml(file, ds)
+    for problem in ds.problems:
+        err.print(f"error: {problem}", highlight=False, markup=False)
+    if ds.problems:
+        raise typer.Exit(1)
+    engine = _curation_engine(db)
+    with engine.connect() as conn:
+        account = accounts.by_email(conn, author)
+    if account is None:
+        err.print(f"error: no account {author} (create it with `policy-atlas user add`)")
+        raise typer.Exit(1)
+    try:
+        pid = proposals.create(engine, account, doc, origin="file", file_origin=str(file))
+    except Forbidden as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    except proposals.ProposalError as exc:
+        for p in exc.problems:
+            err.print(f"error: {p['where']}: {p['field']}: {p['message']}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    out.print(f"proposal {pid} submitted for review", highlight=False)
+
+
+@app.command()
+def dump(dataset: Path = typer.Option(Path("dump"), "--dataset", help="Folder to write (created if missing)."),
+         db: Optional[str] = DB_OPTION) -> None:
+    """Write the current atlas (files and accepted proposals) back to the dataset format."""
+    from .curation.dump import dump as dump_atlas
+
+    result = dump_atlas(_atlas(db), dataset)
+    out.print(f"wrote {result['entities']} entities and {result['statements']} statements in {result['files']} files "
+              f"to {dataset}", highlight=False)
+
+
 if __name__ == "__main__":
     app()

@@ -439,3 +439,35 @@ def from_jsonl(lines: Iterator[str], template: Dataset) -> Dataset:
         except (KeyError, ValueError, TypeError) as exc:
             ds.error(f"jsonl:{n}", f"bad export line: {exc}")
     return ds
+
+
+def check_document(doc: dict, entities: dict[str, str], sources: dict[str, dict], *, origin: str | None = None,
+                   check_quotes: bool = True) -> Dataset:
+    """Validate one document in the dataset format (`sources`, `entities`, `facts`) against the entities
+    (id -> type) and sources an atlas already holds, by the same rules as `load`. Only the document's own
+    entities and statements end up in the result. Problems name `origin:line` when given (a file), else the
+    record: `sources[0]`, `entities[1]`, `entities[1].statements[0]`, `facts[2]`."""
+    ds = Dataset(sources=dict(sources))
+    schema = load_schema()
+    for eid, etype in entities.items():
+        ds.entities[eid] = Entity(eid, etype, {}, "atlas")
+    where = (lambda _name: Path(origin)) if origin else Path
+    for i, rec in enumerate(doc.get("sources") or []):
+        _add_sources(where(f"sources[{i}]"), [rec], ds)
+    records = doc.get("entities") or []
+    for i, rec in enumerate(records):
+        _declare_entity(schema, where(f"entities[{i}]"), rec, ds)
+    defaults = {"src": doc.get("source"), "lang": doc.get("lang", "nl")}
+    for i, rec in enumerate(records):
+        if isinstance(rec, dict) and isinstance(rec.get("id"), str):
+            for j, st in enumerate(rec.get("statements") or []):
+                _add_statement(schema, where(f"entities[{i}].statements[{j}]"), rec["id"], st, defaults, ds)
+    for i, st in enumerate(doc.get("facts") or []):
+        subject = st.get("s") if isinstance(st, dict) else None
+        if not isinstance(subject, str):
+            ds.error(_origin(where(f"facts[{i}]"), st), "a fact needs `s:` (the subject entity id)")
+            continue
+        _add_statement(schema, where(f"facts[{i}]"), subject, st, defaults, ds)
+    _check_statements(schema, ds, check_quotes)
+    ds.entities = {k: v for k, v in ds.entities.items() if v.origin != "atlas"}
+    return ds

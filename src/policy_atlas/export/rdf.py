@@ -139,8 +139,9 @@ def _source_triples(sid: str, record: dict, atlas_ns: Namespace, base: str) -> I
         yield node, SCHEMA.url, Literal(record["url"], datatype=XSD.anyURI)
     if record.get("license"):
         yield node, SCHEMA.license, Literal(record["license"])
-    if record.get("year"):
-        yield node, SCHEMA.datePublished, Literal(str(record["year"]), datatype=XSD.gYear)
+    published = record.get("published") or record.get("year")
+    if published:
+        yield node, SCHEMA.datePublished, _date(FuzzyDate.parse(published))
     if record.get("language"):
         yield node, SCHEMA.inLanguage, Literal(record["language"])
 

@@ -8,8 +8,11 @@ from typing import Iterable, Iterator
 
 
 def cell(value) -> str:
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+    """A list becomes "a; b", an entity reference its id, any other structure JSON."""
+    if isinstance(value, list):
+        return "; ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return str(value["id"]) if "id" in value else json.dumps(value, ensure_ascii=False)
     return "" if value is None else str(value)
 
 

@@ -33,6 +33,22 @@ STAMP = re.compile(r"(?:gepubliceerd|publicatie|publié|publication|veröffentli
 SINCE = {"sinds", "vanaf", "depuis", "since", "seit"}
 ESTABLISHED = re.compile(r"actief|opgericht|operationeel|active|opérationnel|installé|aktiv|eingerichtet|sinds|depuis|seit", re.I)
 FUNDER_TYPES = ("Government", "Agency", "Organisation")
+OFFER_TYPES = [
+    ("Helpline", r"hulplijn|infolijn|meldpunt|groen nummer|numéro vert|ligne d'écoute|ligne d'aide|hotline|hilfetelefon"),
+    ("Training", r"opleiding|vorming|training|studiedag|formation|journée d'étude|fortbildung|schulung|weiterbildung"),
+    ("Tool", r"toolbox|toolkit|handleiding|gids|brochure|outil|guide|kit pédagogique|leitfaden|handreichung|werkzeug"),
+    ("Service", r"steunpunt|expertisecentrum|anlaufstelle|beratungsstelle|centre d'aide|service d'accompagnement"),
+    ("Body", r"platform|netwerk|werkgroep|plateforme|réseau|groupe de travail|netzwerk|arbeitsgruppe|plattform"),
+]
+OFFER = re.compile(r"\b((?i:" + "|".join(rx for _, rx in OFFER_TYPES) + r"))\b\s*(?:[:–-]\s*)?"
+                   r"(?:[«\"„“‘']\s*([^«»\"„“”‘’'\n]{3,90}?)\s*[»\"“”’']|"
+                   r"((?:[A-ZÀ-ÝÄÖÜ][\w’'\-]+)(?:\s+(?:[A-ZÀ-ÝÄÖÜ][\w’'\-]+|van|voor|de|du|des|der|für|et|en|und|la|le|het)){0,7}))")
+AUDIENCE = re.compile(r"\b(?:voor|pour|für|for)\s+(?:de\s+|les\s+|die\s+|the\s+)?((?:[\w-]+\s+){0,2}?(?:leerkrachten|"
+                      r"ouders|jongeren|gemeenten|professionals|hulpverleners|scholen|enseignants|parents|jeunes|communes|"
+                      r"professionnels|écoles|lehrkräfte|eltern|jugendliche|fachkräfte|gemeinden|schulen|teachers|parents))\b",
+                      re.I)
+NAMES = ("entity", "region", "municipality", "province", "arrondissement")
+PHONE = re.compile(r"\b0\d{2,3}(?:[ ./]?\d{2,3}){2,3}\b")
 
 
 @dataclass
@@ -60,7 +76,7 @@ class FactFinder:
 
     def find(self, view: PageView) -> list[dict]:
         out: list[dict] = []
-        for finder in (self.legal_acts, self.figures, self.events, self.livcr, self.subsidies):
+        for finder in (self.legal_acts, self.figures, self.events, self.livcr, self.subsidies, self.offers):
             out += finder(view)
         return out
 
@@ -116,13 +132,17 @@ class FactFinder:
     # -- dated figures ---------------------------------------------------------------------------------------
     def figures(self, view: PageView) -> list[dict]:
         out = []
-        taken = [(m.start, m.end) for ms in view.by_sentence for m in ms if m.kind != "footnote"]
+        taken = bytearray(len(view.text) + 1)  # numbers inside a date, amount or name are no counts
+        for ms in view.by_sentence:
+            for m in ms:
+                if m.kind != "footnote":
+                    taken[m.start:m.end] = b"\x01" * (m.end - m.start)
         for index, span in enumerate(view.sentences):
             sentence = view.text[span.start:span.end]
             ms = view.by_sentence[index]
             for number in re.finditer(r"(?<![\d.,/])\b(\d{1,4})\b(?![\d.,/]\d)", sentence):
                 at = span.start + number.start()
-                if any(a <= at < b for a, b in taken) or not (noun := COUNT_NOUNS.match(sentence, number.end())):
+                if taken[at] or not (noun := COUNT_NOUNS.match(sentence, number.end())):
                     continue
                 count = int(number.group(1))
                 livcr = "livc" in fold(noun.group(1)) or "csil" in fold(noun.group(1)) or any(
@@ -143,7 +163,7 @@ class FactFinder:
                     out.append(self._statement(view, index, subject, label, "Measure", "subject", "body/livcr",
                                                kind="figure", evidence=ev, confidence=0.7,
                                                value_label=self.atlas.label("body/livcr")))
-                taken.append((at, at + len(number.group())))
+                taken[at:at + len(number.group())] = b"\x01" * len(number.group())
         return out
 
     # -- events ----------------------------------------------------------------------------------------------
@@ -152,13 +172,13 @@ class FactFinder:
         held = self.held_events
         for index, span in enumerate(view.sentences):
             sentence = view.text[span.start:span.end]
-            dates = [m for m in view.by_sentence[index] if m.kind == "date"]
+            dates = [m for m in view.by_sentence[index] if m.kind == "date" or (m.kind == "period" and len(m.value) > 9)]
             if len(dates) != 1 or STAMP.search(view.text[max(0, dates[0].start - 40):dates[0].start]):
                 continue
             near = view.text[max(span.start, dates[0].start - 80):min(span.end, dates[0].end + 120)]
             if not EVENT_CUES.search(near):
                 continue
-            date = dates[0].value
+            date = dates[0].value.split("/")[0]
             events = held.get(date, [])
             subject = events[0] if len(events) == 1 else f"new:Event/{date}"
             label = re.sub(r"\s+", " ", sentence.strip())[:160]
@@ -182,6 +202,42 @@ class FactFinder:
             out.append(self._statement(view, index, mun.id, self.atlas.label(mun.id), "Municipality", "livcr_status",
                                        "established", kind="livcr", evidence=[mun.surface], confidence=0.7,
                                        valid_from=since))
+        return out
+
+    # -- new bodies, services, helplines, trainings and tools -----------------------------------------------
+    def offers(self, view: PageView) -> list[dict]:
+        """A kind word (platform, hulplijn, formation, Leitfaden, …) followed by a name — quoted, or capitalised
+        words — that is no entity the atlas holds: a new entity of that kind with its name, and its provider (a
+        government, agency or organisation named in the sentence), audience and phone number when the sentence
+        gives them."""
+        out = []
+        for index, span in enumerate(view.sentences):
+            sentence = view.text[span.start:span.end]
+            ms = view.by_sentence[index]
+            for m in OFFER.finditer(sentence):
+                name = re.sub(r"\s+", " ", m.group(2) or m.group(3) or "").strip(" .,;")
+                at, end = span.start + m.start(m.lastindex), span.start + m.end(m.lastindex)
+                cue_at = span.start + m.start()
+                if len(name) < 4 or any(n.kind in NAMES and n.start < end and (at < n.end or cue_at < n.end)
+                                        for n in ms):
+                    continue
+                kind = next(t for t, rx in OFFER_TYPES if re.fullmatch(rx, m.group(1), re.I))
+                subject = f"new:{kind}/{fold(name).replace(' ', '-')[:60]}"
+                label = f"{m.group(1)} {name}"
+                ev = [re.sub(r"\s+", " ", m.group())]
+                out.append(self._statement(view, index, subject, label, kind, "name", name, kind="offer",
+                                           evidence=ev, confidence=0.5 if m.group(2) else 0.4))
+                providers = [n for n in ms if self._type(n) in FUNDER_TYPES]
+                if providers:
+                    out.append(self._statement(view, index, subject, label, kind, "provider", providers[0].id,
+                                               kind="offer", evidence=[providers[0].surface], confidence=0.4,
+                                               value_label=self.atlas.label(providers[0].id)))
+                if audience := AUDIENCE.search(sentence):
+                    out.append(self._statement(view, index, subject, label, kind, "audience", audience.group(1),
+                                               kind="offer", evidence=[audience.group()], confidence=0.4))
+                if kind == "Helpline" and (phone := PHONE.search(sentence)):
+                    out.append(self._statement(view, index, subject, label, kind, "phone", phone.group(),
+                                               kind="offer", evidence=[phone.group()], confidence=0.6))
         return out
 
     # -- subsidies and calls ---------------------------------------------------------------------------------

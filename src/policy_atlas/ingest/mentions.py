@@ -3,6 +3,7 @@
 numac numbers and footnote markers. Each mention keeps its character offsets in the text it was found in."""
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -136,6 +137,7 @@ class Recognizer:
     names: dict[tuple[str, ...], list[Candidate]] = field(default_factory=dict)
     stems: dict[tuple[str, ...], list[Candidate]] = field(default_factory=dict)  # names of 2+ words, inflected
     longest_stem_from: dict[str, int] = field(default_factory=dict)
+    _single: dict[str, str] | None = None
     longest_from: dict[str, int] = field(default_factory=dict)
     place_cues: set[str] = field(default_factory=set)
     city_cues: set[str] = field(default_factory=set)
@@ -216,7 +218,35 @@ class Recognizer:
             found.append((Mention(cand.kind, cand.id, text[first.start:last.end], first.start, last.end),
                           cand, i, i + length))
             i += length
-        return _merge_parentheses(text, self._resolve(text, tokens, found)) if not exact else [m for m, *_ in found]
+        if exact:
+            return [m for m, *_ in found]
+        return self._typos(text, tokens, _merge_parentheses(text, self._resolve(text, tokens, found)))
+
+    def _typos(self, text: str, tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
+        """A capitalised word right after gemeente / commune / Gemeinde / stad / ville / Stadt that is one letter
+        away from exactly one municipality's name (of six letters or more) is that municipality, with confidence
+        0.6: the cue makes a place certain, the spelling does not."""
+        covered = {m.start for m in mentions}
+        extra = []
+        for i, tok in enumerate(tokens[1:], start=1):
+            cued = tokens[i - 1].key in TYPO_CUES or (i > 1 and tokens[i - 1].key in {"de", "d", "van"}
+                                                       and tokens[i - 2].key in TYPO_CUES)
+            if (not cued or not tok.capital or len(tok.key) < 6 or tok.start in covered
+                    or self.names.get((tok.key,))):
+                continue
+            close = {self.single_names[k] for k in difflib.get_close_matches(tok.key, self.single_names, n=3, cutoff=0.85)
+                     if _one_edit(k, tok.key)}
+            if len(close) == 1:
+                extra.append(Mention("municipality", close.pop(), text[tok.start:tok.end], tok.start, tok.end,
+                                     confidence=0.6))
+        return sorted(mentions + extra, key=lambda m: m.start) if extra else mentions
+
+    @property
+    def single_names(self) -> dict[str, str]:
+        if self._single is None:
+            self._single = {keys[0]: c.id for keys, cands in self.names.items() if len(keys) == 1 and len(keys[0]) >= 6
+                            for c in cands if c.kind == "municipality" and not c.ambiguous}
+        return self._single
 
     def _longest(self, text: str, tokens: list[Token], i: int, exact: bool):
         hit = self._longest_exact(text, tokens, i, exact)
@@ -264,6 +294,21 @@ class Recognizer:
                     continue
             out.append(mention)
         return out
+
+
+TYPO_CUES = {"gemeente", "stad", "commune", "ville", "gemeinde", "stadt"}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter inserted, dropped, changed, or two neighbours swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _merge_parentheses(text: str, mentions: list[Mention]) -> list[Mention]:

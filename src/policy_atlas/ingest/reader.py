@@ -23,7 +23,7 @@ from ..queries import Atlas
 from ..sourcetext import unwrap
 
 LANGUAGES = ["nl", "fr", "de", "en"]
-SENTENCE_END = re.compile(r"[.!?](?:\d{1,3})?[\"”’)]?\s+(?=[A-ZÀ-Ý«\"“‘(])|\n[ \t]*\n")
+SENTENCE_END = re.compile(r"[.!?](?:\d{1,3})?[\"”’)]?\s+(?=[A-ZÀ-Ý«\"“‘(\[])|\n[ \t]*\n")
 PARAGRAPH = re.compile(r"\n[ \t]*\n")
 SINCE = {"sinds", "vanaf", "depuis", "since", "seit"}
 LOOKBACK_SENTENCES = 2

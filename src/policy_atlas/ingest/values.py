@@ -25,7 +25,8 @@ HALVES = {"anderhalf": "1.5"}
 NUMBER = r"(\d{1,3}(?:[.,\s  ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
 ACT = (r"(?:[Mm]inisteriële\s+)?[Oo]mzendbrief|[Ww]et|[Kk]oninklijk\s+[Bb]esluit|KB|[Bb]esluit\s+van\s+de\s+"
        r"Vlaamse\s+Regering|[Dd]ecreet|[Oo]rdonnantie|[Cc]irculaire|[Ll]oi|[Aa]rrêté\s+royal|[Dd]écret|"
-       r"[Oo]rdonnance|[Gg]esetz|[Dd]ekret|[Rr]undschreiben|[Kk]öniglicher\s+[Ee]rlass|[Ee]rlass")
+       r"[Oo]rdonnance|[Gg]esetz(?:es)?|[Dd]ekret(?:s)?|[Rr]undschreiben?s?|[Kk]önigliche[nr]?\s+[Ee]rlass(?:es)?|"
+       r"[Ee]rlass(?:es)?")
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,11 @@ class Mention:
     start: int
     end: int
     value: str | None = None
+    confidence: float = 1.0  # lower for a name read through a spelling error the context makes certain
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "surface": self.surface, "start": self.start, "end": self.end,
-                "value": self.value}
+                "value": self.value, "confidence": self.confidence}
 
 
 def _fold(word: str) -> str:
@@ -116,6 +118,9 @@ def patterns() -> list[tuple[str, re.Pattern]]:
         ("legal", re.compile(rf"\b(?:{ACT})\s+(?:van|du|vom|of)?\s*(?:{day_month_year}|(\d{{1,2}})/(\d{{1,2}})/({YEAR}))",
                              re.I)),
         ("legal", re.compile(rf"\(({YEAR}),\s*({months_re})\s+(\d{{1,2}})\)\.\s+(?:{ACT})", re.I)),
+        ("legal", re.compile(rf"\b{day_month_year}\.?\s*[-–—]\s*(?:{ACT})\b", re.I)),  # the Official Journal's titles
+        ("days", re.compile(rf"\b(\d{{1,2}})\.?\s*(?:bis|tot|au|à|to|-|–)\s*(\d{{1,2}})(?:er|\.)?\s+({months_re})\s+"
+                            rf"({YEAR})\b", re.I)),
         ("period", re.compile(rf"\b(?:van|vanaf|from|de|du|von)\s+({YEAR})\s+(?:tot|tot en met|to|until|à|au|"
                               rf"jusqu'en|bis)\s+({YEAR})\b", re.I)),
         ("period", re.compile(rf"\b({YEAR})\s*[-–/]\s*({YEAR})\b")),
@@ -140,11 +145,12 @@ def values(text: str, lang: str | None = None) -> list[Mention]:
             if taken.find(1, m.start(), m.end()) != -1:
                 continue
             value = _value(kind, m, lang)
-            if value is None and kind not in ("date", "legal"):
+            if value is None and kind not in ("date", "legal", "days"):
                 continue
             taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
             if value is not None:
-                out.append(Mention("date" if kind == "month" else kind, None, m.group(), m.start(), m.end(), value))
+                kind_out = {"month": "date", "days": "period"}.get(kind, kind)
+                out.append(Mention(kind_out, None, m.group(), m.start(), m.end(), value))
     return sorted(out, key=lambda x: x.start)
 
 
@@ -152,6 +158,9 @@ def _value(kind: str, m: re.Match, lang: str | None) -> str | None:
     g = m.groups()
     if kind == "period":
         return f"{g[0]}/{g[1]}" if g[0] < g[1] else None
+    if kind == "days":  # 18 to 20 May 2025: a period of days
+        first, last = date(g[3], month(g[2]), g[0]), date(g[3], month(g[2]), g[1])
+        return f"{first}/{last}" if first and last and first < last else None
     if kind == "date":
         return date(g[2], int(g[1]) if g[1].isdigit() else month(g[1]), g[0])
     if kind == "month":

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..dataset import Dataset
 from ..model import Statement
+from .curation import build_plan, restore_registries
 from .migrate import upgrade
 from .schema import SCHEMA_VERSION, builds, entities, meta, sources, statement_log, statements
 
@@ -85,11 +86,13 @@ def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[i
         build_id = conn.execute(builds.insert().values(started_at=started, dataset=label)).inserted_primary_key[0]
         current = set(conn.execute(select(statements.c.id).where(statements.c.current)).scalars())
         wanted = {st.id: st for st in ds.statements}
-        changed = append(conn, [st for sid, st in wanted.items() if sid not in current], sorted(current - set(wanted)),
-                         at=started, build_id=build_id, progress=progress)
+        keep_out, keep_in = build_plan(conn, set(wanted), current)  # what accepted proposals decided stays decided
+        changed = append(conn, [st for sid, st in wanted.items() if sid not in current and sid not in keep_out],
+                         sorted(current - set(wanted) - keep_in), at=started, build_id=build_id, progress=progress)
         _replace(conn, entities, [{"id": e.id, "type": e.type} for e in ds.entities.values()])
         _replace(conn, sources, [{"id": k, "data": json.dumps(v, ensure_ascii=False, default=str)}
                                  for k, v in ds.sources.items()])
+        restore_registries(conn)
         conn.execute(meta.delete().where(meta.c.key == "schema_version"))
         conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
         conn.execute(builds.update().where(builds.c.id == build_id).values(

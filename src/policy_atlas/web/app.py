@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import dataset, store
 from ..queries import Atlas
 from ..search import Index
+from ..version import package_version
 from . import i18n
 from .limits import BodyLimit, RateLimits, client_address
 from .readers import ReaderPool
@@ -136,9 +137,10 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         yield
         readers.close()
 
-    app = FastAPI(title="Policy Atlas", version="0.2.0", openapi_url="/api/openapi.json", docs_url=None,
+    app = FastAPI(title="Policy Atlas", version=package_version(), openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, lifespan=lifespan, description="Every page of the atlas as JSON: same data, same "
-                  "filters. Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG or JSON-LD where a page offers it.")
+                  "filters. Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG, JSON-LD, Turtle or N-Triples where a "
+                  "page offers it. Errors are `{error, status, problems}`.")
     app.state.atlas, app.state.settings, app.state.readers = state, settings, readers
     app.state.rate_limits = RateLimits(settings.rates)
     app.state.reader_threads = anyio.CapacityLimiter(2 * settings.ingest_workers + 2)
@@ -186,6 +188,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
                     for e in exc.errors()]
         return _error(request, 422, "; ".join(problems), problems)
 
+    from .curation import install; install(app)  # noqa: E702  (before pages: its @page routes join that router)
     from .pages import router
     app.include_router(router)
     for layer, options in [(SiteHeaders, {}), (Caching, {"state": state, "code": _code_fingerprint(),

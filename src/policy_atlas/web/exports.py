@@ -2,53 +2,51 @@
 JSON-LD of entities and search results."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Callable
 
 import networkx as nx
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from .. import export, network, svgmap
+from ..export.tables import csv_lines
 from .rendering import environment
 
 
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png",
          "geojson": "application/geo+json", "graphml": "application/graphml+xml", "jsonld": "application/ld+json",
-         "ttl": "text/turtle", "nt": "application/n-triples", "zip": "application/zip"}
+         "ttl": "text/turtle", "nt": "application/n-triples", "zip": "application/zip", "atom": "application/atom+xml"}
 
 
 def _file(body: bytes | str, media: str, name: str) -> Response:
     return Response(body, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-def _flat(value) -> str:
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else str(value)
-
-
-def to_csv(rows: list[dict]) -> str:
-    columns: list[str] = []
-    for row in rows:
-        columns += [k for k in row if k not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _flat(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def csv_rows(rows_of: Callable[[dict], list[dict]]):
+def csv_rows(name: str, rows_of: Callable[[dict], list[dict]]):
+    """Every row, streamed, under the page's declared columns (so the header is there for no rows too)."""
     def respond(data: dict, ctx) -> Response:
-        return _file(to_csv(rows_of(data)), "text/csv; charset=utf-8", "policy-atlas.csv")
+        return StreamingResponse(csv_lines(rows_of(data), CSV_COLUMNS[name]), media_type=MEDIA["csv"])
     return respond
 
 
-def csv_of(key: str):
-    return csv_rows(lambda data: data[key])
+def csv_of(name: str, key: str):
+    return csv_rows(name, lambda data: data[key])
+
+
+STATEMENT_COLUMNS = ["id", "property", "value", "value_type", "lang", "valid_from", "valid_to", "rank", "source",
+                     "locator", "quote", "note"]
+CSV_COLUMNS = {  # each page's CSV download, documented in docs/export.md
+    "search": ["id", "type", "label", "label_lang", "tier", "regions", "governments", "start", "end", "score"],
+    "municipality": ["municipality", "as_of", "list", "id", "label", "why", "start", "end", "source", "locator"],
+    "overview": ["row", "government", "id", "label", "start", "end", "source", "locator"],
+    "map": ["nis", "name", "count", "grants", "area", "share", "status", "source", "locator"],
+    "network": ["source", "source_label", "relation", "target", "target_label", "via", "statement"],
+    "timeline": ["id", "type", "label", "label_lang", "tier", "start", "end"],
+    "trainings": ["id", "type", "label", "label_lang", "providers", "funders", "government", "audience",
+                  "languages", "regions", "evaluated", "evaluation"],
+    "sources": ["id", "label", "author", "year", "url", "footnote", "cited_by"],
+    "source": ["subject", "subject_label", *STATEMENT_COLUMNS],
+}
 
 
 def linked(fmt: str, ids_of: Callable[[dict], list[str]] = lambda data: [data["id"]]):
@@ -71,7 +69,16 @@ def profile_rows(data: dict) -> list[dict]:
 
 
 def map_rows(data: dict) -> list[dict]:
-    return [{k: v for k, v in m.items() if k not in ("d", "fill")} for m in data["municipalities"]]
+    """One row per municipality: the subsidies it received (subsidy view) or its region's LIVC-R share."""
+    return [{**m, "grants": [g["subsidy"] for g in m.get("grants") or ()],
+             "source": (m.get("cites") or {}).get("source"), "locator": (m.get("cites") or {}).get("locator")}
+            for m in data["municipalities"]]
+
+
+def network_rows(data: dict) -> list[dict]:
+    labels = data.get("labels", {})
+    return [{**e, "source_label": labels.get(e["source"]), "target_label": labels.get(e["target"])}
+            for e in data["edges"]]
 
 
 def map_svg(data: dict, ctx) -> Response:

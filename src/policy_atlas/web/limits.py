@@ -31,28 +31,36 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await _refuse(scope, send, BodyTooLarge(self.max_bytes))
-        seen, started = 0, False
+        seen, started, refused = 0, False, False
 
         async def counted():
-            nonlocal seen
+            """Past the limit: answer 413 here (if nothing was sent yet) and tell the app the client left, so no
+            layer in between can turn the refusal into another answer."""
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                    refused = True
+                    if not started:
+                        await _refuse(scope, send, BodyTooLarge(self.max_bytes))
+                    return {"type": "http.disconnect"}
             return message
 
         async def watched(message):
             nonlocal started
+            if refused:
+                return  # the 413 went out already
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted, watched)
-        except BodyTooLarge as exc:
-            if started:
+        except Exception:
+            if not refused:
                 raise
-            await _refuse(scope, send, exc)
 
 
 async def _refuse(scope, send, exc: HTTPException) -> None:

@@ -9,15 +9,17 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
 from ..queries import Atlas, entity_view, profile
 from ..search import Index
-from . import exports, i18n
+from . import exports, i18n, models
 from .rendering import href, render
+from .security import check_csrf
 
 router = APIRouter()
 SCHEMA = load_schema()
@@ -42,7 +44,8 @@ class Ctx:
         return rows if self.format not in ("html", "json") else rows[:limit]
 
 
-def page(path: str, template: str, api_path: str | None = None, formats: dict[str, Callable] | None = None):
+def page(path: str, template: str, model: type[BaseModel], api_path: str | None = None,
+         formats: dict[str, Callable] | None = None):
     def register(func: Callable[..., dict]):
         own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
                for n, p in inspect.signature(func).parameters.items() if n != "ctx"]
@@ -77,11 +80,24 @@ def page(path: str, template: str, api_path: str | None = None, formats: dict[st
         html_view.__name__ = f"{func.__name__}_html"
         api_view.__name__ = func.__name__
         router.add_api_route("/api" + (api_path or path), api_view, methods=["GET"], summary=func.__doc__,
-                             tags=["pages"])
+                             tags=["pages"], response_model=model,
+                             responses=declared(*(formats or {}), errors=(404, 422) if "{" in path else (422,)))
         router.add_api_route("/{lang}" + path, html_view, methods=["GET"], include_in_schema=False,
                              response_class=HTMLResponse)
         return func
     return register
+
+
+def declared(*formats: str, errors: tuple[int, ...] = (422,)) -> dict:
+    """OpenAPI responses: the downloads' media types beside JSON, and the error shape every error has."""
+    out: dict = {status: {"model": models.Problem, "description": ERRORS[status]} for status in errors}
+    if formats:
+        out[200] = {"content": {exports.MEDIA[f].split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                                for f in formats}}
+    return out
+
+
+ERRORS = {404: "Not found: an unknown id, name or source", 422: "A bad parameter: each problem names it"}
 
 
 def negotiate(accept: str | None, names: tuple[str, ...]) -> str:
@@ -115,7 +131,7 @@ def _ctx(request: Request, lang: str, fmt: str = "html") -> Ctx:
     return Ctx(state.atlas, state.index, lang, request, fmt)
 
 
-@page("/", "home.html", api_path="/home")
+@page("/", "home.html", models.Home, api_path="/home")
 def home(ctx: Ctx) -> dict:
     """Key figures and the ways in."""
     return {"figures": landscape.key_figures(ctx.atlas),
@@ -124,7 +140,7 @@ def home(ctx: Ctx) -> dict:
                                 for r in ctx.atlas.entities_of("Recommendation")]}
 
 
-@page("/search", "search.html", formats={"csv": exports.csv_of("results"), **{
+@page("/search", "search.html", models.Search, formats={"csv": exports.csv_of("search", "results"), **{
     fmt: exports.linked(fmt, lambda data: [row["id"] for row in data["results"]]) for fmt in ("jsonld", "ttl", "nt")}})
 def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any language, accents optional"),
            type: list[TypeName] = Query([], description="entity types"), tier: Optional[Tier] = None,
@@ -146,7 +162,7 @@ def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any 
             "government_labels": {g: ctx.atlas.label(g, ctx.lang) for g in facets["government"]}}
 
 
-@page("/entity/{eid:path}", "entity.html", formats={fmt: exports.linked(fmt) for fmt in ("jsonld", "ttl", "nt")})
+@page("/entity/{eid:path}", "entity.html", models.Entity, formats={fmt: exports.linked(fmt) for fmt in ("jsonld", "ttl", "nt")})
 def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     """One entity: every statement grouped by property with validity and source, relations both ways."""
     if eid not in ctx.atlas.types:
@@ -178,7 +194,7 @@ def changes(engine, eid: str) -> list[dict]:
     return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 
-@page("/municipality/{name}", "municipality.html", formats={"csv": exports.csv_rows(exports.profile_rows)})
+@page("/municipality/{name}", "municipality.html", models.Profile, formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
 def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     """What applied to a municipality on a day (default today), each item with why and its source."""
     try:
@@ -194,14 +210,14 @@ def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     return data
 
 
-@page("/overview", "overview.html", formats={"csv": exports.csv_rows(annex.overview_rows)})
+@page("/overview", "overview.html", models.Overview, formats={"csv": exports.csv_rows("overview", annex.overview_rows)})
 def overview(ctx: Ctx, as_of: Optional[dt.date] = AS_OF) -> dict:
     """The report's Annex II regenerated from data: governments × plans / services / subsidies / training."""
     return annex.overview(ctx.atlas, ctx.lang, as_of)
 
 
-@page("/map", "map.html", formats={"svg": exports.map_svg, "png": exports.map_png, "geojson": exports.map_geojson,
-                                   "csv": exports.csv_rows(exports.map_rows)})
+@page("/map", "map.html", models.Map, formats={"svg": exports.map_svg, "png": exports.map_png, "geojson": exports.map_geojson,
+                                   "csv": exports.csv_rows("map", exports.map_rows)})
 def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
                 tier: Optional[Tier] = None, subsidy: Optional[str] = None,
                 year: Optional[int] = Query(None, ge=2001, le=2100)) -> dict:
@@ -221,27 +237,27 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
             **svgmap.grant_layer(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), ctx.lang)}
 
 
-@page("/network", "network.html", formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
-                                           "csv": exports.csv_of("edges")})
+@page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
+                                           "csv": exports.csv_rows("network", exports.network_rows)})
 def network_page(ctx: Ctx, relation: list[Relation] = Query([], description="relation groups to draw"),
                  region: Optional[Region] = None, as_of: Optional[dt.date] = AS_OF) -> dict:
     """Governments, agencies, bodies and municipalities with their relations, in tiers by level."""
     return network.view(ctx.atlas, ctx.lang, list(relation) or None, region, as_of)
 
 
-@page("/timeline", "timeline.html", formats={"csv": exports.csv_of("items")})
+@page("/timeline", "timeline.html", models.Timeline, formats={"csv": exports.csv_of("timeline", "items")})
 def timeline_page(ctx: Ctx, tier: Optional[Tier] = None) -> dict:
     """Events, plans, laws, subsidies and programmes from 2001 to today."""
     return timeline.items(ctx.atlas, ctx.lang, tier)
 
 
-@page("/livcr", "livcr.html")
+@page("/livcr", "livcr.html", models.Livcr)
 def livcr(ctx: Ctx) -> dict:
     """How the LIVC-R works: tables, members, information rules, the information line, concerns, help."""
     return landscape.livcr(ctx.atlas, ctx.lang)
 
 
-@page("/trainings", "trainings.html", formats={"csv": exports.csv_of("items")})
+@page("/trainings", "trainings.html", models.Trainings, formats={"csv": exports.csv_of("trainings", "items")})
 def trainings(ctx: Ctx, language: Optional[Lang] = Query(None, description="training language"),
               region: Optional[Literal["flanders", "wallonia", "brussels", "german", "federal", "international"]] = None
               ) -> dict:
@@ -249,13 +265,13 @@ def trainings(ctx: Ctx, language: Optional[Lang] = Query(None, description="trai
     return landscape.trainings(ctx.atlas, ctx.lang, language, region)
 
 
-@page("/sources", "sources.html", formats={"csv": exports.csv_of("documents")})
+@page("/sources", "sources.html", models.Sources, formats={"csv": exports.csv_of("sources", "documents")})
 def sources(ctx: Ctx) -> dict:
     """The bibliography: sources and cited documents with what rests on them."""
     return landscape.sources(ctx.atlas, ctx.lang)
 
 
-@page("/sources/{sid}", "source.html", formats={"csv": exports.csv_of("statements")})
+@page("/sources/{sid}", "source.html", models.Source, formats={"csv": exports.csv_of("source", "statements")})
 def source(ctx: Ctx, sid: str, fn: Optional[int] = Query(None, ge=1, le=999, description="only this footnote")) -> dict:
     """Every statement that rests on one source, or on one of its footnotes."""
     try:
@@ -267,25 +283,28 @@ def source(ctx: Ctx, sid: str, fn: Optional[int] = Query(None, ge=1, le=999, des
             "footnote": {"number": note.number, "line": note.line, "text": note.text} if note else None}
 
 
-@router.get("/api/datapackage.zip", tags=["exports"], summary="The whole atlas as a Frictionless data package")
+@router.get("/api/datapackage.zip", tags=["exports"], summary="The whole atlas as a Frictionless data package",
+            response_class=Response, responses=declared("zip", errors=()))
 def datapackage(request: Request) -> Response:
     return Response(export.datapackage(request.app.state.atlas.atlas), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="policy-atlas.zip"'})
 
 
-@router.get("/api/statements.csv", tags=["exports"], summary="Every statement, one row each with all its qualifiers")
+@router.get("/api/statements.csv", tags=["exports"], summary="Every statement, one row each with all its qualifiers",
+            response_class=Response, responses=declared("csv", errors=()))
 def statements_csv(request: Request) -> Response:
     return StreamingResponse(export.csv_rows(request.app.state.atlas.atlas), media_type=exports.MEDIA["csv"],
                              headers={"Content-Disposition": 'attachment; filename="policy-atlas-statements.csv"'})
 
 
-@router.get("/api/atlas.{fmt}", tags=["exports"], summary="The whole atlas as linked data: Turtle or N-Triples")
+@router.get("/api/atlas.{fmt}", tags=["exports"], summary="The whole atlas as linked data: Turtle or N-Triples",
+            response_class=Response, responses=declared("ttl", "nt", errors=(422,)))
 def atlas_rdf(request: Request, fmt: Literal["ttl", "nt"]) -> Response:
     return StreamingResponse(export.serialize(request.app.state.atlas.atlas, fmt), media_type=exports.MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="policy-atlas.{fmt}"'})
 
 
-@router.get("/api", tags=["pages"], summary="What the API offers")
+@router.get("/api", tags=["pages"], summary="What the API offers", response_model=models.ApiIndex)
 def api_index(request: Request) -> dict:
     paths = request.app.openapi()["paths"]
     return {"openapi": "/api/openapi.json", "languages": list(i18n.LANGUAGES),
@@ -326,12 +345,13 @@ async def _ingest(request: Request, uploads: list[tuple[str, bytes]]) -> dict:
     return {"summary": summary(results), "files": list(results)}
 
 
-@router.post("/api/ingest", tags=["ingest"], summary="Read documents and propose facts (nothing is written)")
+@router.post("/api/ingest", tags=["ingest"], summary="Read documents and propose facts (nothing is written)",
+             response_model=models.IngestReport, responses=declared(errors=(422,)))
 async def ingest_api(request: Request, files: list[UploadFile] = File(..., description="PDF, HTML, DOCX or text")):
     return JSONResponse(await _ingest(request, await _read_uploads(request, files)))
 
 
-@router.post("/{lang}/ingest", include_in_schema=False)
+@router.post("/{lang}/ingest", include_in_schema=False, dependencies=[Depends(check_csrf)])
 async def ingest_upload(request: Request, lang: Lang, files: list[UploadFile] = File(...)):
     report = await _ingest(request, await _read_uploads(request, files))
     return HTMLResponse(render("ingest.html", lang, request, {"results": report["files"], "summary": report["summary"],
