@@ -3,6 +3,7 @@ ETag / Last-Modified / 304 and a response cache per atlas version and URL, a str
 Prometheus metrics. Each is a small pure ASGI middleware; `create_app` stacks them."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -84,7 +85,8 @@ class Caching:
     """Pages change only with the atlas version: each GET answer carries a weak ETag of (code, version),
     Last-Modified and Cache-Control; a matching If-None-Match or If-Modified-Since is answered 304 without
     running the page; 200 answers are kept per (version, URL) in a bounded in-process cache. Requests with a
-    cookie (a signed-in curator) are neither cached nor answered from the cache."""
+    cookie (a signed-in curator, a form token) get a private validator that includes the cookies, and never
+    touch the shared cache."""
 
     def __init__(self, app, state, code: str, max_age: int, max_bytes: int = 64 * 1024 * 1024):
         self.app, self.state, self.code, self.max_age = app, state, code, max_age
@@ -96,16 +98,22 @@ class Caching:
         if (scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED)
                 or scope["path"].endswith("/ingest")):  # the upload form also starts a reader process
             return await self.app(scope, receive, send)
-        if _header(scope, b"cookie") is not None:
-            return await self.app(scope, receive, _private(send))
+        cookie = _header(scope, b"cookie")
         loaded = self.state.loaded_recently() or await anyio.to_thread.run_sync(self.state.loaded)
-        etag = f'W/"{self.code}-{loaded.version}"'.encode()
+        # a page seen with cookies may show who is signed in and carry their form token: its validator
+        # includes the cookies, it is private to that browser, and it never enters the shared cache
+        tag = f"{self.code}-{loaded.version}" + (f"-{hashlib.sha1(cookie).hexdigest()[:10]}" if cookie else "")
+        etag = f'W/"{tag}"'.encode()
         modified = formatdate(loaded.changed, usegmt=True).encode()
-        validators = [(b"etag", etag), (b"last-modified", modified),
-                      (b"cache-control", f"public, max-age={self.max_age}".encode())]
-        if _fresh(scope, etag, loaded.changed):
+        control = b"private, no-cache" if cookie else f"public, max-age={self.max_age}".encode()
+        validators = [(b"etag", etag), (b"last-modified", modified), (b"cache-control", control)]
+        if cookie:
+            validators.append((b"vary", b"Cookie"))
+        if _fresh(scope, etag, None if cookie else loaded.changed):
             await send({"type": "http.response.start", "status": 304, "headers": list(validators)})
             return await send({"type": "http.response.body", "body": b""})
+        if cookie:
+            return await self.app(scope, receive, _with(send, validators))
         key = (loaded.version, scope["path"], scope.get("query_string", b""), *map(lambda h: _header(scope, h), KEYED))
         with self.lock:
             kept = self.entries.get(key)
@@ -122,7 +130,8 @@ class Caching:
         async def keep(message):
             if message["type"] == "http.response.start":
                 if message["status"] == 200:
-                    message["headers"] = [*message.get("headers", []), *validators]
+                    sets_cookie = any(k == b"set-cookie" for k, _ in message.get("headers", []))
+                    message["headers"] = [*message.get("headers", []), *(_private(validators) if sets_cookie else validators)]
                 start.update(message, headers=list(message["headers"]))  # outer layers edit theirs in place
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
@@ -151,24 +160,31 @@ def _storable(headers) -> bool:
     return not any(k == b"set-cookie" for k, _ in headers) and varies <= {b"accept-encoding", *KEYED}
 
 
-def _fresh(scope, etag: bytes, changed: float) -> bool:
+def _fresh(scope, etag: bytes, changed: float | None) -> bool:
+    """If-None-Match first; If-Modified-Since only for pages that do not depend on cookies (changed given)."""
     match = _header(scope, b"if-none-match")
     if match is not None:
         return etag in [m.strip() for m in match.split(b",")] or match.strip() == b"*"
     since = _header(scope, b"if-modified-since")
+    if changed is None:
+        return False
     try:
         return since is not None and parsedate_to_datetime(since.decode("latin-1")).timestamp() >= int(changed)
     except (TypeError, ValueError):
         return False
 
 
-def _private(send):
-    async def private(message):
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), (b"cache-control", b"private, no-cache"),
-                                  (b"vary", b"Cookie")]
+def _private(validators):
+    """An answer that sets a cookie is for this browser only."""
+    return [(k, b"private, no-cache" if k == b"cache-control" else v) for k, v in validators]
+
+
+def _with(send, headers):
+    async def add(message):
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            message["headers"] = [*message.get("headers", []), *headers]
         await send(message)
-    return private
+    return add
 
 
 class Observed:
