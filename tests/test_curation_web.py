@@ -294,3 +294,14 @@ def test_propose_from_a_document_keeps_its_text_and_checks_quotes(app, curators)
     statement = next(s for s in store.snapshot(store.connect(str(app.state.atlas.url))).statements
                      if s.subject == "subsidy/impuls-2016" and s.value == "mun/42028")
     assert statement.source == "oproep-2019" and statement.locator.startswith("p. 1, l. ")
+
+
+def test_a_municipality_on_two_dates_side_by_side(client):
+    data = client.get("/api/compare/42028", params={"first": "2015-12-31", "second": "2017-06-01"}).json()
+    received = next(s for s in data["sections"] if s["section"] == "subsidies_received")
+    assert "subsidy/vl-regierol" in {i["id"] for i in received["only_second"]}
+    assert "subsidy/vl-regierol" not in {i["id"] for i in received["only_first"] + received["both"]}
+    page = client.get("/en/compare/Zele", params={"first": "2015-12-31", "second": "2017-06-01"})
+    assert page.status_code == 200 and 'href="/en/entity/subsidy/vl-regierol"' in page.text
+    assert client.get("/api/compare/Atlantis").status_code == 404
+    assert 'href="/en/compare/42028"' in client.get("/en/municipality/42028").text

@@ -519,3 +519,34 @@ def atlas_changes(ctx: Ctx, since: Optional[dt.date] = Query(None, description="
         for c in ev["changes"]:
             c["subject_label"] = ctx.atlas.label(c["subject"], ctx.lang) if c["subject"] in ctx.atlas.types else c["subject"]
     return {"since": since.isoformat() if since else None, "after_build": build, "events": events[:200]}
+
+
+class SectionChange(Model):
+    section: str
+    only_first: list[dict]
+    both: list[dict]
+    only_second: list[dict]
+
+
+class Comparison(Model):
+    municipality: dict
+    first: str
+    second: str
+    sections: list[SectionChange]
+    livcr: dict
+
+
+@page("/compare/{name}", "curation/compare.html", Comparison)
+def compare_dates(ctx: Ctx, name: str, first: dt.date = Query(dt.date(2015, 12, 31), description="the first day"),
+                  second: dt.date = Query(dt.date(2018, 6, 30), description="the second day")) -> dict:
+    """What applied to a municipality on two days, side by side: only then, on both, only later."""
+    from .. import gazetteer
+    from ..queries import profile
+
+    try:
+        mun = gazetteer.load().resolve(name)
+    except gazetteer.UnknownPlace as exc:
+        raise HTTPException(404, str(exc)) from None
+    a, b = profile(ctx.atlas, mun, first, ctx.lang), profile(ctx.atlas, mun, second, ctx.lang)
+    return {"municipality": a["municipality"], "first": first.isoformat(), "second": second.isoformat(),
+            "sections": history.compare(a, b), "livcr": {"first": a["livcr"]["status"], "second": b["livcr"]["status"]}}
