@@ -56,7 +56,9 @@ def test_wallonia(bundled):
     assert one(bundled, "subsidy/wal-csil-2019", "status") == "ended"
     assert one(bundled, "subsidy/wal-csil-2019", "end") == "2020-09-30"
     assert one(bundled, "law/wal-circ-2021-09-15", "signed") == "2021-09-15"
-    assert {"mun/92006", "mun/92097"} <= values(bundled, "subsidy/wal-pcs-2020-2025", "recipient")
+    assert one(bundled, "subsidy/wal-pcs-2020-2025", "recipient_count") == "204"
+    # the five joint plans named in an answer are descriptions, not a partial recipient list on the map
+    assert not values(bundled, "subsidy/wal-pcs-2020-2025", "recipient")
 
 
 def test_brussels(bundled):
@@ -96,5 +98,5 @@ def test_corpus_quotes_were_found_and_web_quotes_are_short(bundled):
 
 def test_every_named_recipient_has_a_quote(bundled):
     recipients = [st for st in mine(bundled) if st.prop == "recipient"]
-    assert len(recipients) >= 25
+    assert len(recipients) >= 10
     assert all(st.quote for st in recipients)
