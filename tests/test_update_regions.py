@@ -45,7 +45,8 @@ def test_flanders(bundled):
     assert float(one(bundled, "subsidy/vl-regierol-2021", "amount")) == 1_500_000
     assert one(bundled, "subsidy/vl-regierol-2021", "recipient_count", source="vl-corpus-045") == "14"
     # the report's 2016-2018 grant was extended for the same nine municipalities, 1 March 2020 - 1 March 2021
-    assert values(bundled, "subsidy/vl-regierol", "recipient", valid_from="2020-03-01", valid_to="2021-03-01") == NINE_FLEMISH
+    assert values(bundled, "subsidy/vl-regierol-2020", "recipient", valid_from="2020-03-01", valid_to="2021-03-01") == NINE_FLEMISH
+    assert one(bundled, "subsidy/vl-regierol-2020", "extends") == "subsidy/vl-regierol"
     assert one(bundled, "subsidy/vl-regierol", "status") == "continued"
     assert one(bundled, "plan/vl-actieplan-2021", "replaces") == "plan/vl-actieplan"
 
