@@ -133,16 +133,45 @@ def _scrub(message: str, engine) -> str:
 
 
 @app.command()
-def resolve(name: str) -> None:
-    """Resolve a municipality name (any language, exonyms, any case or accents) to its NIS code."""
+def resolve(name: str, as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="YYYY-MM-DD: what the name was on that day (default: today)")) -> None:
+    """Resolve a municipality name (any language, exonyms, any case or accents) to its NIS code; say what it
+    was on a day, what it became (successor, date) and what it was made of (predecessors)."""
+    day = _day(as_of) if as_of else dt.date.today()
+    g = gaz.load()
     try:
-        m = gaz.load().resolve(name)
+        m = g.resolve(name, on=day)
     except gaz.UnknownPlace as exc:
         err.print(str(exc), highlight=False, markup=False)
         print(json.dumps({"error": "unknown municipality", "name": name, "suggestions": exc.suggestions},
                          ensure_ascii=False))
         raise typer.Exit(1)
-    print(json.dumps({**m.as_dict(), "official_names": _official(m)}, ensure_ascii=False, indent=2))
+    print(json.dumps(_resolution(g, m, day), ensure_ascii=False, indent=2))
+
+
+def _resolution(g: gaz.Gazetteer, m: gaz.Municipality, day: dt.date) -> dict:
+    brief = lambda x: {"nis": x.nis, "name_nl": x.name_nl, "name_fr": x.name_fr,  # noqa: E731
+                       "valid_from": x.valid_from and x.valid_from.isoformat(),
+                       "valid_to": x.valid_to and x.valid_to.isoformat()}
+    out = {**m.as_dict(), "official_names": _official(m), "as_of": day.isoformat(), "exists_on_date": m.exists_on(day),
+           "on_date": [brief(x) for x in g.on_date(m, day)],
+           "predecessors": [brief(g.get(p)) for p in m.predecessors],
+           "same_name": [brief(x) for x in g.same_name(m)]}
+    merger = g.merger_of(m.nis)
+    if m.successor:
+        out["successor"] = {**brief(g.get(m.successor)), "since": merger.date.isoformat()}
+    if merger:
+        out["merger"] = {"date": merger.date.isoformat(), "successor": merger.successor,
+                         "predecessors": list(merger.predecessors), "sources": list(merger.cites)}
+    return out
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"--as-of must be a date YYYY-MM-DD, not {text!r}")
+        raise typer.Exit(2)
 
 
 def _official(m: gaz.Municipality) -> list[str]:

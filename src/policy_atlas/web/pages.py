@@ -205,8 +205,9 @@ def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
         return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of), status_code=307)
     day = as_of or dt.date.today()
     data = profile(ctx.atlas, mun, day, ctx.lang)
-    geo = svgmap.load_geometry()
-    data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis]}
+    year = 2025 if mun.valid_from else 2019
+    geo = svgmap.load_geometry(year)
+    data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis], "year": year}
     return data
 
 
@@ -220,7 +221,12 @@ def overview(ctx: Ctx, as_of: Optional[dt.date] = AS_OF) -> dict:
                                    "csv": exports.csv_rows("map", exports.map_rows)})
 def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
                 tier: Optional[Tier] = None, subsidy: Optional[str] = None,
-                year: Optional[int] = Query(None, ge=2001, le=2100)) -> dict:
+                year: Optional[int] = Query(None, ge=2001, le=2100),
+                as_of: Optional[dt.date] = Query(None, description="draw the municipalities of this day (default: "
+                                                                    "the report's 2019 map of 581; from 2025-01-01: 565)"),
+                precision: Literal["simplified", "full"] = Query("simplified", description=(
+                    "GeoJSON only: `simplified` (each border simplified to 0.0002° ≈ 22 m) or `full` (every source "
+                    "vertex)"))) -> dict:
     """Annex III on a map: subsidies received per municipality (filters), or LIVC-R coverage per region."""
     atlas = ctx.atlas
     funders, subsidies = coverage.funders(atlas), coverage.subsidies(atlas)
@@ -230,11 +236,16 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
         raise HTTPException(422, f"subsidy: {subsidy!r} is not a subsidy with named recipients")
     options = {"funders": [{"id": f, "label": atlas.label(f, ctx.lang)} for f in funders],
                "subsidies": [{"id": s, "label": atlas.label(s, ctx.lang)} for s in subsidies]}
-    filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year}
+    filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year,
+               "as_of": as_of.isoformat() if as_of else None, "precision": precision}
+    today = dt.date.today()
+    maps = {"today": today.isoformat(), "today_count": coverage.municipality_count(today),
+            "report": gazetteer.MAP_2019.isoformat()}
     if view == "livcr":
-        return {"filters": filters, "options": options, **svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang)}
-    return {"filters": filters, "options": options,
-            **svgmap.grant_layer(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), ctx.lang)}
+        return {"filters": filters, "options": options, "maps": maps,
+                **svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang, as_of)}
+    grants = coverage.grants_by_map(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), as_of)
+    return {"filters": filters, "options": options, "maps": maps, **svgmap.grant_layer(grants, ctx.lang, as_of)}
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
