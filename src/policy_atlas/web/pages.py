@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
-from ..queries import Atlas, entity_view, profile
+from ..queries import Atlas, compare as compare_profiles, entity_view, profile
 from ..search import Index
 from . import exports, i18n, models
 from .rendering import href, render
@@ -179,9 +179,10 @@ def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
 
 @router.get("/{lang}/municipality", include_in_schema=False)
 def municipality_form(lang: Lang, name: str = Query(..., min_length=1, max_length=200)):
-    """The home page's form: a name in any language goes to the profile (or to an error with suggestions)."""
+    """The home page's form: a name in any language goes to the profile (or to an error with suggestions); a
+    name two municipalities bore (Hasselt before and after 2025) goes to today's."""
     try:
-        nis = gazetteer.load().resolve(name).nis
+        nis = gazetteer.load().resolve(name, on=dt.date.today()).nis
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
     return RedirectResponse(href(lang, f"/municipality/{nis}"), status_code=303)
@@ -194,17 +195,33 @@ def changes(engine, eid: str) -> list[dict]:
     return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 
+<<<<<<< HEAD
 @page("/municipality/{name}", "municipality.html", models.Profile, formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
 def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
     """What applied to a municipality on a day (default today), each item with why and its source."""
+=======
+@page("/municipality/{name}", "municipality.html", formats={"csv": exports.csv_rows(exports.profile_rows)})
+def municipality(ctx: Ctx, name: str,
+                 as_of: Optional[dt.date] = Query(None, description="only what applied on this day (YYYY-MM-DD); "
+                                                                     "default: every period, each item with its dates"),
+                 compare: Optional[dt.date] = Query(None, description="a second day: both days side by side "
+                                                                       "(with as_of)")) -> dict:
+    """What applies to a municipality, in every period (default) or on a day, or two days side by side; each
+    item with its dates, status, why and source; a merged municipality includes its predecessors' grants."""
+>>>>>>> 19c54ac (Municipality profile: every period by default (dates, ended marked, unknown after YEAR), a date picker and two dates side by side, how current the data is; undated recipients bounded by the subsidy's period; merged municipalities include their predecessors' grants)
     try:
-        mun = gazetteer.load().resolve(name)
+        mun = gazetteer.load().resolve(name, on=as_of or dt.date.today())
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
+    if compare and not as_of:
+        raise HTTPException(422, "compare: give as_of too (the first of the two days)")
     if name != mun.nis and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
-        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of), status_code=307)
-    day = as_of or dt.date.today()
-    data = profile(ctx.atlas, mun, day, ctx.lang)
+        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of, compare=compare),
+                                status_code=307)
+    data = profile(ctx.atlas, mun, as_of, ctx.lang)
+    if compare:
+        second = profile(ctx.atlas, mun, compare, ctx.lang)
+        data["compare"] = {"as_of": compare.isoformat(), "lists": compare_profiles(data, second)}
     year = 2025 if mun.valid_from else 2019
     geo = svgmap.load_geometry(year)
     data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis], "year": year}
