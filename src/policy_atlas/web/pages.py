@@ -259,10 +259,14 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
     maps = {"today": today.isoformat(), "today_count": coverage.municipality_count(today),
             "report": gazetteer.MAP_2019.isoformat()}
     if view == "livcr":
-        return {"filters": filters, "options": options, "maps": maps,
-                **svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang, as_of)}
-    grants = coverage.grants_by_map(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), as_of)
-    return {"filters": filters, "options": options, "maps": maps, **svgmap.grant_layer(grants, ctx.lang, as_of)}
+        layer = svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang, as_of)
+        cites = [f["cites"] for f in layer["figures"]]
+    else:
+        grants = coverage.grants_by_map(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), as_of)
+        layer = svgmap.grant_layer(grants, ctx.lang, as_of)
+        cites = [c for m in layer["municipalities"] for g in m["grants"] for c in g["cites"]]
+    latest = max((y for y in (atlas.source_year(c["source"]) for c in cites if c) if y), default=None)
+    return {"filters": filters, "options": options, "maps": maps, "currency": {"latest_year": latest}, **layer}
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
