@@ -103,7 +103,7 @@ def test_unknown_end_is_unknown_after_the_last_source_year(atlas, client):
     p = profile(atlas, G.resolve("Luik"), None)
     grant = next(i for i in p["subsidies_received"] if i["id"] == "subsidy/vsc-radicalisation")
     assert (grant["end"], grant["status"], grant["unknown_after"]) == (None, "open", 2019)
-    assert p["currency"]["latest_year"] == 2019 and "far-2019" in p["currency"]["sources"]
+    assert p["shown_currency"]["latest_year"] == 2019 and "far-2019" in p["shown_currency"]["sources"]
     assert "unknown after 2019" in client.get("/en/municipality/62063").text
     assert "onbekend na 2019" in client.get("/nl/municipality/62063").text
     assert "Data current to 2019" in client.get("/en/municipality/62063").text

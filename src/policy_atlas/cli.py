@@ -257,8 +257,8 @@ def _print_profile(p: dict) -> None:
     out.print(f"\n[bold]LIVC-R[/]: {livcr['status']}")
     for f in livcr["area_figures"]:
         out.print(f"  {f['label']}: {f['count']} of {f['total']} (as of {f['as_of'] or 'unknown'})", markup=False)
-    latest = p["currency"]["latest_year"]
-    out.print(f"\nData current to: {latest or 'unknown'} (latest source: {', '.join(p['currency']['sources']) or '-'})")
+    latest = p["shown_currency"]["latest_year"]
+    out.print(f"\nData current to: {latest or 'unknown'} (latest source: {', '.join(p['shown_currency']['sources']) or '-'})")
 
 
 @app.command()

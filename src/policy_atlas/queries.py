@@ -238,7 +238,7 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     today = today or dt.date.today()
     eid = mun.entity_id
     out: dict = {"municipality": {**mun.as_dict(), "id": eid, "label": mun.name(lang)},
-                 "as_of": day.isoformat() if day else None, "today": today.isoformat(),
+                 "as_of": day.isoformat() if day else None, "status_on": today.isoformat(),
                  "history": history(mun, lang), "governments": [], "subsidies_received": [], "bodies_taking_part": [],
                  **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}}
     for holder, via in _holders(mun):
@@ -265,7 +265,7 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     for section in (*dict.fromkeys(PROFILE_SECTIONS.values()), "subsidies_received", "bodies_taking_part"):
         out[section] = _dedupe(out[section])
     out["livcr"] = livcr_status(atlas, mun, day)
-    out["currency"] = currency(atlas, out)
+    out["shown_currency"] = shown_currency(atlas, out)
     return out
 
 
@@ -286,7 +286,7 @@ PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open"
                  "plans", "rules", "trainings", "tools", "agencies")
 
 
-def currency(atlas: Atlas, data: dict) -> dict:
+def shown_currency(atlas: Atlas, data: dict) -> dict:
     """How current a profile is: the latest publication year of the sources behind what it shows."""
     years: dict[str, int] = {}
     for section in PROFILE_LISTS:

@@ -266,7 +266,7 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
         layer = svgmap.grant_layer(grants, ctx.lang, as_of)
         cites = [c for m in layer["municipalities"] for g in m["grants"] for c in g["cites"]]
     latest = max((y for y in (atlas.source_year(c["source"]) for c in cites if c) if y), default=None)
-    return {"filters": filters, "options": options, "maps": maps, "currency": {"latest_year": latest}, **layer}
+    return {"filters": filters, "options": options, "maps": maps, "shown_currency": {"latest_year": latest}, **layer}
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
