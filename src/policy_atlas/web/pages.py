@@ -195,12 +195,8 @@ def changes(engine, eid: str) -> list[dict]:
     return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 
-<<<<<<< HEAD
-@page("/municipality/{name}", "municipality.html", models.Profile, formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
-def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
-    """What applied to a municipality on a day (default today), each item with why and its source."""
-=======
-@page("/municipality/{name}", "municipality.html", formats={"csv": exports.csv_rows(exports.profile_rows)})
+@page("/municipality/{name}", "municipality.html", models.Profile,
+      formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
 def municipality(ctx: Ctx, name: str,
                  as_of: Optional[dt.date] = Query(None, description="only what applied on this day (YYYY-MM-DD); "
                                                                      "default: every period, each item with its dates"),
@@ -208,7 +204,6 @@ def municipality(ctx: Ctx, name: str,
                                                                        "(with as_of)")) -> dict:
     """What applies to a municipality, in every period (default) or on a day, or two days side by side; each
     item with its dates, status, why and source; a merged municipality includes its predecessors' grants."""
->>>>>>> 19c54ac (Municipality profile: every period by default (dates, ended marked, unknown after YEAR), a date picker and two dates side by side, how current the data is; undated recipients bounded by the subsidy's period; merged municipalities include their predecessors' grants)
     try:
         mun = gazetteer.load().resolve(name, on=as_of or dt.date.today())
     except gazetteer.UnknownPlace as exc:
