@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 from policy_atlas import gazetteer as gaz
-from policy_atlas.queries import profile
+from policy_atlas.queries import PROFILE_LISTS, profile
 from tests.conftest import cli
 
 G = gaz.load()
@@ -101,12 +101,18 @@ def test_undated_annex_recipient_does_not_make_a_subsidy_exist_before_its_start(
 
 def test_unknown_end_is_unknown_after_the_last_source_year(atlas, client):
     p = profile(atlas, G.resolve("Luik"), None)
-    grant = next(i for i in p["subsidies_received"] if i["id"] == "subsidy/vsc-radicalisation")
-    assert (grant["end"], grant["status"], grant["unknown_after"]) == (None, "open", 2019)
-    assert p["shown_currency"]["latest_year"] == 2019 and "far-2019" in p["shown_currency"]["sources"]
-    assert "unknown after 2019" in client.get("/en/municipality/62063").text
+    layer = next(i for i in p["subsidies_received"] if i["id"] == "subsidy/annex3-federal-layer3")
+    assert (layer["end"], layer["status"], layer["unknown_after"]) == (None, "open", 2019)  # only the 2019 report
+    strand = next(i for i in p["subsidies_received"] if i["id"] == "subsidy/vsc-radicalisation")
+    assert strand["status"] == "open" and strand["unknown_after"] > 2019  # later sources speak of it
+    assert strand["unknown_after"] == max(atlas.source_year(s.source) or 0
+                                          for s in atlas.by_subject["subsidy/vsc-radicalisation"])
+    latest = p["shown_currency"]["latest_year"]
+    assert latest == max(i["last_source_year"] or 0 for k in PROFILE_LISTS for i in p[k])
+    assert latest >= strand["unknown_after"]
+    english = client.get("/en/municipality/62063").text
+    assert "unknown after 2019" in english and f"Data current to {latest}" in english
     assert "onbekend na 2019" in client.get("/nl/municipality/62063").text
-    assert "Data current to 2019" in client.get("/en/municipality/62063").text
 
 
 def test_compare_two_dates_side_by_side(client):

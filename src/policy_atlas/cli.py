@@ -258,7 +258,7 @@ def _print_profile(p: dict) -> None:
     for f in livcr["area_figures"]:
         out.print(f"  {f['label']}: {f['count']} of {f['total']} (as of {f['as_of'] or 'unknown'})", markup=False)
     latest = p["shown_currency"]["latest_year"]
-    out.print(f"\nData current to: {latest or 'unknown'} (latest source: {', '.join(p['shown_currency']['sources']) or '-'})")
+    out.print(f"\nData current to: {latest or 'unknown'} (the latest source that speaks of what is listed)")
 
 
 @app.command()

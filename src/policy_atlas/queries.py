@@ -189,9 +189,10 @@ def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, 
     own_start, own_end = atlas.period_of(eid)
     start = str(st.valid_from) if st is not None and st.valid_from else own_start
     end = str(st.valid_to) if st is not None and st.valid_to else own_end
+    last = atlas.last_source_year(eid, st)
     item = {"id": eid, "type": atlas.types.get(eid), "label": atlas.label(eid, lang), "why": reason,
-            "start": start, "end": end, "status": _status(start, end, today),
-            "unknown_after": None if end else atlas.last_source_year(eid, st),
+            "start": start, "end": end, "status": _status(start, end, today), "last_source_year": last,
+            "unknown_after": None if end else last,
             "via": via and {"nis": via.nis, "label": via.name(lang),
                             "until": via.valid_to.isoformat() if via.valid_to else None}}
     if st is not None:
@@ -287,17 +288,10 @@ PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open"
 
 
 def shown_currency(atlas: Atlas, data: dict) -> dict:
-    """How current a profile is: the latest publication year of the sources behind what it shows."""
-    years: dict[str, int] = {}
-    for section in PROFILE_LISTS:
-        for item in data[section]:
-            source = (item.get("cites") or {}).get("source")
-            year = atlas.source_year(source) if source else None
-            if year:
-                years[source] = year
-    latest = max(years.values(), default=None)
-    return {"latest_year": latest, "sources": sorted(s for s, y in years.items() if y == latest),
-            "open_items": sum(1 for s in PROFILE_LISTS for i in data[s] if i["status"] == "open")}
+    """How current a profile is: the latest publication year of the sources that speak of what it shows."""
+    items = [i for section in PROFILE_LISTS for i in data[section]]
+    latest = max((i["last_source_year"] for i in items if i["last_source_year"]), default=None)
+    return {"latest_year": latest, "open_items": sum(1 for i in items if i["status"] == "open")}
 
 
 def compare(first: dict, second: dict) -> list[dict]:
