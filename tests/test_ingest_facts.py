@@ -38,9 +38,13 @@ def test_a_dated_count_of_livcr_cells(ingester):
 
 
 def test_events_with_dates(ingester):
+    props = facts(ingester, "Le 29 septembre 2021, le Gouvernement a adopté un avant-projet de décret.")
+    event = find(props, kind="event", property="date", value="2021-09-29")
+    assert event and event[0]["status"] == "new" and event[0]["subject_type"] == "Event"
+    # the FWB's first reading of 29 September 2022 is in the atlas since the regions update: held
     props = facts(ingester, "Le 29 septembre 2022, le Gouvernement a adopté un avant-projet de décret.")
     event = find(props, kind="event", property="date", value="2022-09-29")
-    assert event and event[0]["status"] == "new" and event[0]["subject_type"] == "Event"
+    assert event and event[0]["status"] == "held" and event[0]["subject"] == "event/2022-09-29-fwb-avant-projet-csilr"
     assert not find(facts(ingester, "Question écrite du 21/10/2022 de Madame X."), kind="event")
 
 

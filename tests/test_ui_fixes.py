@@ -54,7 +54,7 @@ def test_error_pages_explain_in_the_page_language(client):
 
 
 def test_helpline_without_a_number_says_so_instead_of_an_english_value(client, atlas):
-    assert not atlas.values("helpline/caprev", "phone")
+    assert not atlas.values("helpline/opvoedingslijn", "phone")  # CAPREV's number is now known (corpus 010)
     assert "numéro inconnu des sources" in client.get("/fr/livcr").text
 
 

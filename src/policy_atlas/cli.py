@@ -133,16 +133,45 @@ def _scrub(message: str, engine) -> str:
 
 
 @app.command()
-def resolve(name: str) -> None:
-    """Resolve a municipality name (any language, exonyms, any case or accents) to its NIS code."""
+def resolve(name: str, as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="YYYY-MM-DD: what the name was on that day (default: today)")) -> None:
+    """Resolve a municipality name (any language, exonyms, any case or accents) to its NIS code; say what it
+    was on a day, what it became (successor, date) and what it was made of (predecessors)."""
+    day = _day(as_of) if as_of else dt.date.today()
+    g = gaz.load()
     try:
-        m = gaz.load().resolve(name)
+        m = g.resolve(name, on=day)
     except gaz.UnknownPlace as exc:
         err.print(str(exc), highlight=False, markup=False)
         print(json.dumps({"error": "unknown municipality", "name": name, "suggestions": exc.suggestions},
                          ensure_ascii=False))
         raise typer.Exit(1)
-    print(json.dumps({**m.as_dict(), "official_names": _official(m)}, ensure_ascii=False, indent=2))
+    print(json.dumps(_resolution(g, m, day), ensure_ascii=False, indent=2))
+
+
+def _resolution(g: gaz.Gazetteer, m: gaz.Municipality, day: dt.date) -> dict:
+    brief = lambda x: {"nis": x.nis, "name_nl": x.name_nl, "name_fr": x.name_fr,  # noqa: E731
+                       "valid_from": x.valid_from and x.valid_from.isoformat(),
+                       "valid_to": x.valid_to and x.valid_to.isoformat()}
+    out = {**m.as_dict(), "official_names": _official(m), "as_of": day.isoformat(), "exists_on_date": m.exists_on(day),
+           "on_date": [brief(x) for x in g.on_date(m, day)],
+           "predecessors": [brief(g.get(p)) for p in m.predecessors],
+           "same_name": [brief(x) for x in g.same_name(m)]}
+    merger = g.merger_of(m.nis)
+    if m.successor:
+        out["successor"] = {**brief(g.get(m.successor)), "since": merger.date.isoformat()}
+    if merger:
+        out["merger"] = {"date": merger.date.isoformat(), "successor": merger.successor,
+                         "predecessors": list(merger.predecessors), "sources": list(merger.cites)}
+    return out
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"--as-of must be a date YYYY-MM-DD, not {text!r}")
+        raise typer.Exit(2)
 
 
 def _official(m: gaz.Municipality) -> list[str]:
@@ -174,18 +203,17 @@ def _atlas(db: Optional[str]) -> Atlas:
 
 
 @app.command()
-def profile(nis_or_name: str, as_of: str = typer.Option(dt.date.today().isoformat(), "--as-of", help="YYYY-MM-DD"),
+def profile(nis_or_name: str,
+            as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default: every period, each item "
+                                                                        "with its dates)"),
             format: ProfileFormat = typer.Option(ProfileFormat.text, "--format", help="text or json"),
             lang: Language = typer.Option(Language.nl, "--lang", help="label language"),
             db: Optional[str] = DB_OPTION) -> None:
-    """Everything that applied to a municipality on a date, with why and on what source."""
+    """What applied to a municipality, on a date or in every period, with why and on what source; a merged
+    municipality includes what its predecessors received, saying so."""
+    day = _day(as_of) if as_of else None
     try:
-        day = dt.date.fromisoformat(as_of)
-    except ValueError:
-        err.print(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}")
-        raise typer.Exit(2)
-    try:
-        mun = gaz.load().resolve(nis_or_name)
+        mun = gaz.load().resolve(nis_or_name, on=day or dt.date.today())
     except gaz.UnknownPlace as exc:
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(1)
@@ -196,9 +224,18 @@ def profile(nis_or_name: str, as_of: str = typer.Option(dt.date.today().isoforma
     _print_profile(result)
 
 
+STATUS_TEXT = {"ended": "ended", "future": "not yet", "current": "current", "open": "end unknown"}
+
+
 def _print_profile(p: dict) -> None:
-    m = p["municipality"]
-    out.print(f"[bold]{m['label']}[/] (NIS {m['nis']}, {m['region']}, {', '.join(m['communities'])}) on {p['as_of']}")
+    m, h = p["municipality"], p["history"]
+    when = f"on {p['as_of']}" if p["as_of"] else "all periods"
+    out.print(f"[bold]{m['label']}[/] (NIS {m['nis']}, {m['region']}, {', '.join(m['communities'])}) {when}")
+    if h["successor"]:
+        out.print(f"Merged into {h['successor']['label']} ({h['successor']['nis']}) on {h['merger_date']}")
+    if h["predecessors"]:
+        out.print(f"Since {h['merger_date']}, made of: " + ", ".join(f"{x['label']} ({x['nis']})" for x in h["predecessors"])
+                  + " — what they received is listed, saying so")
     out.print("Competent governments: " + "; ".join(f"{g['label']} ({g['why']})" for g in p["governments"]))
     sections = [("Helplines", "helplines"), ("Agencies of competent governments", "agencies"), ("Subsidies received", "subsidies_received"),
                 ("Other subsidies of competent governments (recipients not named)", "subsidies_open"), ("Takes part in", "bodies_taking_part"),
@@ -209,14 +246,19 @@ def _print_profile(p: dict) -> None:
             continue
         out.print(f"\n[bold]{title}[/]")
         for item in p[key]:
-            period = f" [{item.get('valid_from') or item.get('start') or '?'}..{item.get('valid_to') or item.get('end') or ''}]"
+            period = f" [{item.get('start') or '?'}..{item.get('end') or ''}]"
+            status = f"unknown after {item['unknown_after']}" if item["status"] == "open" and item["unknown_after"] \
+                else STATUS_TEXT[item["status"]]
+            via = f"; received by {item['via']['label']} ({item['via']['nis']})" if item.get("via") else ""
             cite = item.get("cites") or {}
-            out.print(f"  - {item['label']}{period} ({item['why']}; {cite.get('source')} {cite.get('locator') or ''})",
-                      highlight=False, markup=False)
+            out.print(f"  - {item['label']}{period} {status} ({item['why']}{via}; {cite.get('source')} "
+                      f"{cite.get('locator') or ''})", highlight=False, markup=False)
     livcr = p["livcr"]
     out.print(f"\n[bold]LIVC-R[/]: {livcr['status']}")
     for f in livcr["area_figures"]:
         out.print(f"  {f['label']}: {f['count']} of {f['total']} (as of {f['as_of'] or 'unknown'})", markup=False)
+    latest = p["shown_currency"]["latest_year"]
+    out.print(f"\nData current to: {latest or 'unknown'} (the latest source that speaks of what is listed)")
 
 
 @app.command()

@@ -2,6 +2,8 @@
 per region, the LIVC-R coverage figures the report gives."""
 from __future__ import annotations
 
+import datetime as dt
+
 from . import gazetteer as gaz
 from .model import FuzzyDate
 from .queries import Atlas, livcr_figures
@@ -36,6 +38,27 @@ def grants(atlas: Atlas, lang: str = "nl", funder: str | None = None, tier: str 
                 "tier": atlas.tier_of(sid), "cites": []})
             grant["cites"].append(atlas.citation(st))
     return {nis: list(by_subsidy.values()) for nis, by_subsidy in out.items()}
+
+
+def grants_by_map(grants: dict[str, list[dict]], day: dt.date | None) -> dict[str, list[dict]]:
+    """The grants regrouped on the municipalities of a day's map: a merged municipality carries what its
+    predecessors received, each grant saying through which predecessor (`via`)."""
+    if day is None:
+        return grants
+    g = gaz.load()
+    out: dict[str, list[dict]] = {}
+    for nis, received in grants.items():
+        mun = g.get(nis)
+        for target in g.on_date(mun, day):
+            via = None if target.nis == nis else {"nis": nis, "name_nl": mun.name_nl, "name_fr": mun.name_fr,
+                                                   "until": mun.valid_to.isoformat() if mun.valid_to else None}
+            out.setdefault(target.nis, []).extend({**grant, "via": via} for grant in received)
+    return out
+
+
+def municipality_count(day: dt.date | None = None) -> int:
+    """How many municipalities the map of a day has (None: the report's 2019 map, 581)."""
+    return len(gaz.load().on(day))
 
 
 def _covers(start: str | None, end: str | None, year: int) -> bool:

@@ -187,6 +187,7 @@ def _add_sources(path: Path, records: list, ds: Dataset) -> None:
 def _add_gazetteer(ds: Dataset) -> None:
     """Municipalities, arrondissements and provinces come from the gazetteer, cited to REFNIS."""
     g = gaz.load()
+    _add_sources(Path("gazetteer/mergers.yaml"), g.sources, ds)
     for nis, unit in g.units.items():
         etype = "Province" if unit["kind"] == "province" else "Arrondissement"
         eid = f"{'prov' if etype == 'Province' else 'arr'}/{nis}"
@@ -199,8 +200,9 @@ def _add_gazetteer(ds: Dataset) -> None:
     for m in g:
         labels = {"nl": m.name_nl, "fr": m.name_fr, **({"de": m.name_de} if m.name_de else {})}
         ds.entities[m.entity_id] = Entity(m.entity_id, "Municipality", labels, "gazetteer")
-        ref = dict(source=REFNIS_SOURCE, locator=f"code {m.nis}", origin="gazetteer")
+        ref = dict(source=m.code_source, locator=f"code {m.nis}", origin="gazetteer")
         ds.statements += [Statement(m.entity_id, "name", n, "text", lang=lang, **ref) for lang, n in labels.items()]
+        ds.statements += g.history_statements(m)
         ds.statements += [
             Statement(m.entity_id, "nis_code", m.nis, "text", **ref),
             Statement(m.entity_id, "arrondissement", f"arr/{m.arrondissement}", "entity", **ref),

@@ -20,7 +20,7 @@ def key_figures(atlas: Atlas) -> dict:
     return {"governments": len(atlas.entities_of("Government")),
             "instruments": len(atlas.entities_of("Plan", "LegalAct", "Subsidy", "Programme")),
             "subsidies": len(atlas.entities_of("Subsidy")),
-            "municipalities": len(atlas.entities_of("Municipality")),
+            "municipalities": coverage.municipality_count(),
             "municipalities_reached": len(reached),
             "bodies": len(atlas.entities_of("Body")),
             "statements": len(atlas.statements),

@@ -138,6 +138,18 @@ class Atlas:
         end = next((self.first(eid, p) for p in ("end", "dissolved") if self.first(eid, p)), None)
         return start, end
 
+    def source_year(self, sid: str) -> int | None:
+        """The year a source was published (its `published` date, else its `year`)."""
+        src = self.sources.get(sid, {})
+        value = src.get("published") or src.get("year")
+        return FuzzyDate.parse(str(value)).first_day().year if value else None
+
+    def last_source_year(self, eid: str, extra: Statement | None = None) -> int | None:
+        """The latest publication year among the sources of what the atlas says about an entity."""
+        sts = [*self.by_subject.get(eid, ()), *([extra] if extra else [])]
+        return max((y for y in (self.source_year(s.source) for s in sts if s.source != "editorial") if y),
+                   default=None)
+
     def citation(self, st: Statement) -> dict:
         src = self.sources.get(st.source, {})
         return {"source": st.source, "source_title": src.get("title", st.source), "locator": st.locator,
@@ -169,11 +181,20 @@ def competent_governments(atlas: Atlas, mun: gaz.Municipality) -> list[tuple[str
     return list(seen.items())
 
 
-def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, day: dt.date) -> dict:
+def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, day: dt.date | None,
+          today: dt.date, via: gaz.Municipality | None = None) -> dict:
+    """One profile item with its dates: the statement's own validity, else (an undated statement never widens a
+    dated fact) the entity's own period; its status today; and, when no end is known, the year of the last
+    source that speaks of it ("unknown after YEAR")."""
+    own_start, own_end = atlas.period_of(eid)
+    start = str(st.valid_from) if st is not None and st.valid_from else own_start
+    end = str(st.valid_to) if st is not None and st.valid_to else own_end
+    last = atlas.last_source_year(eid, st)
     item = {"id": eid, "type": atlas.types.get(eid), "label": atlas.label(eid, lang), "why": reason,
-            "start": (atlas.first(eid, "start") or atlas.first(eid, "founded") or atlas.first(eid, "adopted")
-                      or atlas.first(eid, "signed")),
-            "end": atlas.first(eid, "end") or atlas.first(eid, "dissolved")}
+            "start": start, "end": end, "status": _status(start, end, today), "last_source_year": last,
+            "unknown_after": None if end else last,
+            "via": via and {"nis": via.nis, "label": via.name(lang),
+                            "until": via.valid_to.isoformat() if via.valid_to else None}}
     if st is not None:
         item.update({"valid_from": str(st.valid_from) if st.valid_from else None,
                      "valid_to": str(st.valid_to) if st.valid_to else None, "cites": atlas.citation(st)})
@@ -183,39 +204,104 @@ def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, 
     return item
 
 
-def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date, lang: str = "nl") -> dict:
-    """Everything that applied to a municipality on a day, each item with why it applies and its source."""
+def _status(start: str | None, end: str | None, today: dt.date) -> str:
+    """ended / future / current (dated on both sides) / open (no end known)."""
+    if end and _last_day(end) < today:
+        return "ended"
+    if start and _first_day(start) > today:
+        return "future"
+    return "current" if end else "open"
+
+
+def _applies(atlas: Atlas, st: Statement, day: dt.date | None) -> bool:
+    """Every non-withdrawn statement in the all-periods view; on a day, only what held then, the statement's
+    subject (subsidy, plan, body) being active that day too."""
+    if day is None:
+        return st.rank != "deprecated"
+    return st.holds_on(day) and atlas.active_on(st.subject, day)
+
+
+def _holders(mun: gaz.Municipality) -> list[tuple[gaz.Municipality, gaz.Municipality | None]]:
+    """The municipality itself, then each municipality merged into it (what it received counts here, 'via')."""
+    g = gaz.load()
+    out = [(mun, None)]
+    for nis in mun.predecessors:
+        if nis != mun.nis:
+            out += [(holder, holder) for holder, _ in _holders(g.get(nis))]
+    return out
+
+
+def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
+            today: dt.date | None = None) -> dict:
+    """What applies to a municipality: on a day, or (day None) in every period, each item with why it applies,
+    its dates, its status today and its source. A merged municipality includes what its predecessors
+    received, each such item saying through which predecessor (`via`)."""
+    today = today or dt.date.today()
     eid = mun.entity_id
-    out: dict = {"municipality": {**mun.as_dict(), "id": eid, "label": mun.name(lang)}, "as_of": day.isoformat(),
-                 "governments": [], "subsidies_received": [], "bodies_taking_part": [],
+    out: dict = {"municipality": {**mun.as_dict(), "id": eid, "label": mun.name(lang)},
+                 "as_of": day.isoformat() if day else None, "status_on": today.isoformat(),
+                 "history": history(mun, lang), "governments": [], "subsidies_received": [], "bodies_taking_part": [],
                  **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}}
-    for st in atlas.by_object.get(eid, ()):
-        if not st.holds_on(day) or not atlas.active_on(st.subject, day) and st.prop != "recipient":
-            continue
-        if st.prop == "recipient":
-            out["subsidies_received"].append(_item(atlas, st.subject, lang, "direct grant", st, day))
-        elif st.prop in ("member", "signatory", "provider"):
-            reason = {"member": "member", "signatory": "signatory", "provider": "provider"}[st.prop]
-            out["bodies_taking_part"].append(_item(atlas, st.subject, lang, reason, st, day))
+    for holder, via in _holders(mun):
+        for st in atlas.by_object.get(holder.entity_id, ()):
+            if st.prop not in ("recipient", "member", "signatory", "provider") or not _applies(atlas, st, day):
+                continue
+            section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
+            reason = "direct grant" if st.prop == "recipient" else st.prop
+            out[section].append(_item(atlas, st.subject, lang, reason, st, day, today, via))
     govs = competent_governments(atlas, mun)
     out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in govs]
     reached = {i["id"] for i in out["subsidies_received"]}
     for gid, why in govs:
         for st in atlas.by_object.get(gid, ()):
-            if st.prop != "government" or not st.holds_on(day):
+            if st.prop != "government" or not _applies(atlas, st, day):
                 continue
             kind = atlas.types.get(st.subject)
             section = PROFILE_SECTIONS.get(kind)
-            if section is None or st.subject in reached or not atlas.active_on(st.subject, day):
+            if section is None or st.subject in reached:
                 continue
             if kind == "Subsidy" and not _eligible(atlas, st.subject, mun):
                 continue
-            out[section].append(_item(atlas, st.subject, lang, f"via {why}", st, day))
-    for section in PROFILE_SECTIONS.values():
+            out[section].append(_item(atlas, st.subject, lang, f"via {why}", st, day, today))
+    for section in (*dict.fromkeys(PROFILE_SECTIONS.values()), "subsidies_received", "bodies_taking_part"):
         out[section] = _dedupe(out[section])
-    out["subsidies_received"] = _dedupe(out["subsidies_received"])
-    out["bodies_taking_part"] = _dedupe(out["bodies_taking_part"])
     out["livcr"] = livcr_status(atlas, mun, day)
+    out["shown_currency"] = shown_currency(atlas, out)
+    return out
+
+
+def history(mun: gaz.Municipality, lang: str) -> dict:
+    """The municipality in time: its validity, what it was made of, what it became."""
+    g = gaz.load()
+    brief = lambda m: {"nis": m.nis, "label": m.name(lang)}  # noqa: E731
+    merger = g.merger_of(mun.nis)
+    return {"valid_from": mun.valid_from and mun.valid_from.isoformat(),
+            "valid_to": mun.valid_to and mun.valid_to.isoformat(),
+            "predecessors": [brief(g.get(p)) for p in mun.predecessors if p != mun.nis],
+            "successor": brief(g.get(mun.successor)) if mun.successor else None,
+            "merger_date": merger.date.isoformat() if merger else None,
+            "merger_sources": list(merger.cites) if merger else []}
+
+
+PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open", "bodies_taking_part", "bodies",
+                 "plans", "rules", "trainings", "tools", "agencies")
+
+
+def shown_currency(atlas: Atlas, data: dict) -> dict:
+    """How current a profile is: the latest publication year of the sources that speak of what it shows."""
+    items = [i for section in PROFILE_LISTS for i in data[section]]
+    latest = max((i["last_source_year"] for i in items if i["last_source_year"]), default=None)
+    return {"latest_year": latest, "open_items": sum(1 for i in items if i["status"] == "open")}
+
+
+def compare(first: dict, second: dict) -> list[dict]:
+    """Two profiles side by side: per list, every item with whether it applied on each date."""
+    out = []
+    for section in PROFILE_LISTS:
+        a, b = {i["id"]: i for i in first[section]}, {i["id"]: i for i in second[section]}
+        rows = [{**(a.get(k) or b[k]), "first": k in a, "second": k in b} for k in {**a, **b}]
+        if rows:
+            out.append({"list": section, "rows": sorted(rows, key=lambda r: r["label"].casefold())})
     return out
 
 
@@ -228,13 +314,13 @@ def _eligible(atlas: Atlas, subsidy: str, mun: gaz.Municipality) -> bool:
 
 
 def _dedupe(items: list[dict]) -> list[dict]:
-    seen: dict[str, dict] = {}
+    seen: dict[tuple, dict] = {}
     for item in items:
-        seen.setdefault(item["id"], item)
-    return sorted(seen.values(), key=lambda i: i["label"].casefold())
+        seen.setdefault((item["id"], (item["via"] or {}).get("nis")), item)
+    return sorted(seen.values(), key=lambda i: (i["label"].casefold(), (i["via"] or {}).get("nis") or ""))
 
 
-def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date) -> dict:
+def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None) -> dict:
     own = atlas.values(mun.entity_id, "livcr_status", day)
     status = own[0].value if own else "unknown"
     return {"status": status, "cites": atlas.citation(own[0]) if own else None,

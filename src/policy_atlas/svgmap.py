@@ -1,13 +1,16 @@
-"""The map: municipality outlines projected to SVG coordinates, and the map drawn as SVG, PNG or GeoJSON.
+"""The map: municipality outlines projected to SVG coordinates, and the map drawn as SVG or PNG.
 
-The shipped geometry (`data/geometry/belgium-2019.json`) is compiled once from the shared TopoJSON by
-`compile_geometry`: arcs are decoded, projected (equirectangular, scaled by cos 50.5°), simplified arc by
-arc (so neighbours keep a common border) and written as SVG path data. Borders between provinces and
-regions are the arcs whose two sides lie in different units by REFNIS code, not by the TopoJSON's own
-(partly wrong) properties.
+The shipped geometry (`data/geometry/belgium-2019.json` and `belgium-2025.json`) is compiled once from the
+shared TopoJSON by `compile_geometry`: arcs are decoded, projected (equirectangular, scaled by cos 50.5°),
+simplified arc by arc (so neighbours keep a common border) and written as SVG path data. The 2025 map is
+the 2019 one with each merged municipality drawn as the union (shapely) of its predecessors' shapes: the
+mergers were of whole municipalities. Borders between provinces and regions are the arcs whose two sides
+lie in different units by REFNIS code, not by the TopoJSON's own (partly wrong) properties.
+GeoJSON is built from the source coordinates, not from these pictures: see `geo.geojson`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -17,7 +20,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.ops import unary_union
 
 from . import gazetteer as gaz
 from .gazetteer import province_of, region_of
@@ -25,6 +29,7 @@ from .gazetteer import province_of, region_of
 WIDTH = 1000.0
 TOLERANCE = 0.45  # px at WIDTH; ~110 m on the ground
 COS_LAT = math.cos(math.radians(50.5))
+MAPS = (2019, 2025)  # the shipped maps: the 581 municipalities of 2019 and the 565 of 2025
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,26 @@ def _line_path(lines: list[list[tuple[float, float]]]) -> str:
                    for line in lines if len(line) > 1)
 
 
-def compile_geometry(shared_data: Path) -> str:
-    """The shipped geometry file, as text, from the shared TopoJSON."""
-    topo = json.loads((shared_data / "belgium-municipalities-2019.topo.json").read_text("utf-8"))
+def topology(shared_data: Path) -> dict:
+    return json.loads((shared_data / "belgium-municipalities-2019.topo.json").read_text("utf-8"))
+
+
+def polygons(geometry: dict, arcs: list[list[tuple[float, float]]]) -> list[list[list[tuple[float, float]]]]:
+    """A TopoJSON Polygon or MultiPolygon as polygons, each a list of rings (outer first), from decoded arcs."""
+    parts = [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
+    return [[_ring_points(ring, arcs) for ring in part] for part in parts]
+
+
+def owners_2025() -> dict[str, str]:
+    """2019 NIS -> NIS of the 2025 municipality it lies in."""
+    g = gaz.load()
+    day = dt.date(2025, 1, 1)
+    return {m.nis: g.on_date(m, day)[0].nis for m in g if m.valid_from is None}
+
+
+def compile_geometry(shared_data: Path, year: int = 2019) -> str:
+    """The shipped geometry file of a year's map (2019 or 2025), as text, from the shared TopoJSON."""
+    topo = topology(shared_data)
     lon_min, lat_min, lon_max, lat_max = topo["bbox"]
     k = WIDTH / ((lon_max - lon_min) * COS_LAT)
     proj = Projection(lon_min, lat_max, k)
@@ -93,18 +115,22 @@ def compile_geometry(shared_data: Path) -> str:
         line = LineString([proj.forward(*p) for p in arc])
         simple = line.simplify(TOLERANCE, preserve_topology=False) if len(arc) > 2 else line
         projected.append([(round(x, 1), round(y, 1)) for x, y in simple.coords])
+    owner = owners_2025() if year == 2025 else {}
     sides: dict[int, list[str]] = defaultdict(list)
-    municipalities, centres = {}, {}
+    shapes: dict[str, list] = defaultdict(list)
     for geom in topo["objects"]["municipalities"]["geometries"]:
-        nis = geom["properties"]["nis"]
-        rings = [_ring_points(r, projected) for r in _rings(geom)]
+        nis = owner.get(geom["properties"]["nis"], geom["properties"]["nis"])
+        shapes[nis].append(geom)
+        for ring in _rings(geom):
+            for index in ring:
+                sides[index if index >= 0 else ~index].append(nis)
+    municipalities, centres = {}, {}
+    for nis, geoms in shapes.items():
+        rings = _merged_rings(geoms, projected)
         municipalities[nis] = _path(rings)
         largest = max((Polygon(r) for r in rings if len(r) >= 4), key=lambda p: p.area)
         point = largest.representative_point()
         centres[nis] = [round(point.x, 1), round(point.y, 1)]
-        for ring in _rings(geom):
-            for index in ring:
-                sides[index if index >= 0 else ~index].append(nis)
     borders: dict[str, list] = {"country": [], "region": [], "province": []}
     for index, owners in sides.items():
         if len(owners) == 1:
@@ -120,6 +146,17 @@ def compile_geometry(shared_data: Path) -> str:
     return json.dumps(out, separators=(",", ":"), sort_keys=False) + "\n"
 
 
+def _merged_rings(geoms: list[dict], arcs: list) -> list[list[tuple[float, float]]]:
+    """The rings of one municipality; of several (a merger), the rings of the union of their shapes."""
+    if len(geoms) == 1:
+        return [_ring_points(r, arcs) for r in _rings(geoms[0])]
+    union = unary_union([Polygon(p[0], [h for h in p[1:] if len(h) >= 4])
+                         for g in geoms for p in polygons(g, arcs) if len(p[0]) >= 4])
+    parts = union.geoms if isinstance(union, MultiPolygon) else [union]
+    return [[(round(x, 1), round(y, 1)) for x, y in ring.coords[:-1]]
+            for part in parts for ring in (part.exterior, *part.interiors)]
+
+
 @dataclass(frozen=True)
 class Geometry:
     width: float
@@ -131,10 +168,31 @@ class Geometry:
 
 
 @cache
-def load_geometry() -> Geometry:
-    raw = json.loads(resources.files("policy_atlas").joinpath("data/geometry/belgium-2019.json").read_text("utf-8"))
+def load_geometry(year: int = 2019) -> Geometry:
+    raw = json.loads(resources.files("policy_atlas").joinpath(f"data/geometry/belgium-{year}.json").read_text("utf-8"))
     return Geometry(raw["width"], raw["height"], Projection(**raw["projection"]), raw["municipalities"],
                     raw["centres"], raw["borders"])
+
+
+def map_year(day: dt.date | None) -> int:
+    """The shipped map whose borders hold on a day: 2019 before the Flemish mergers of 2025-01-01, else 2025."""
+    return 2025 if day and day >= dt.date(2025, 1, 1) else 2019
+
+
+def geometry_on(day: dt.date | None) -> Geometry:
+    """The map of the municipalities that existed on a day (None: the report's 2019 map). Between two shipped
+    maps (December 2024: Bastogne merged, the Flemish mergers not yet) each municipality takes its outline
+    from the map where it has that extent."""
+    if day is None:
+        return load_geometry(2019)
+    g, old, new = gaz.load(), load_geometry(2019), load_geometry(2025)
+    base = new if map_year(day) == 2025 else old
+    paths, centres = {}, {}
+    for mun in g.on(day):
+        merged = any(not g.get(p).exists_on(day) for p in mun.predecessors)
+        source = new if merged or mun.nis not in old.municipalities else old
+        paths[mun.nis], centres[mun.nis] = source.municipalities[mun.nis], source.centres[mun.nis]
+    return Geometry(base.width, base.height, base.projection, paths, centres, base.borders)
 
 
 def _parse_path(d: str) -> list[list[tuple[float, float]]]:
@@ -145,25 +203,11 @@ def _parse_path(d: str) -> list[list[tuple[float, float]]]:
     return rings
 
 
-def geojson(features: list[dict]) -> dict:
-    """GeoJSON FeatureCollection; each feature dict has `nis` and `properties`."""
-    geo = load_geometry()
-    out = []
-    for feature in features:
-        rings = [[list(geo.projection.inverse(x, y)) for x, y in ring] for ring in
-                 _parse_path(geo.municipalities[feature["nis"]])]
-        for ring in rings:
-            ring.append(ring[0])
-        out.append({"type": "Feature", "id": feature["nis"], "properties": feature["properties"],
-                    "geometry": {"type": "MultiPolygon", "coordinates": [[r] for r in rings]}})
-    return {"type": "FeatureCollection", "features": out}
-
-
-def png(fills: dict[str, str], scale: float = 1.0, default: str = "#f2f2f2") -> bytes:
-    """The map as PNG: municipalities filled by `fills` (nis -> #rrggbb), outlines and borders on top."""
+def png(fills: dict[str, str], scale: float = 1.0, default: str = "#f2f2f2", day: dt.date | None = None) -> bytes:
+    """The map of a day as PNG: municipalities filled by `fills` (nis -> #rrggbb), outlines and borders on top."""
     from PIL import Image, ImageDraw
 
-    geo = load_geometry()
+    geo = geometry_on(day)
     size = (int(geo.width * scale) + 2, int(geo.height * scale) + 2)
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
@@ -187,39 +231,47 @@ def _count_fill(n: int) -> str:
     return COUNT_FILLS[min(n, len(COUNT_FILLS) - 1)]
 
 
-def grant_layer(grants: dict[str, list[dict]], lang: str) -> dict:
-    """Municipalities coloured by how many subsidies each received (with the filters applied)."""
-    geo = load_geometry()
+def grant_layer(grants: dict[str, list[dict]], lang: str, day: dt.date | None = None) -> dict:
+    """Municipalities coloured by how many subsidies each received (with the filters applied); on a later
+    map a merged municipality carries its predecessors' grants (`grants_by_map`)."""
+    geo = geometry_on(day)
     items = []
-    for mun in gaz.load():
+    for mun in gaz.load().on(day):
         received = grants.get(mun.nis, [])
         items.append({"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis],
                       "fill": _count_fill(len(received)), "count": len(received),
                       "grants": [{"subsidy": g["subsidy"], "label": g["label"], "start": g["start"], "end": g["end"],
-                                  "funders": g["funders"], "cites": g["cites"]} for g in received]})
+                                  "funders": g["funders"], "cites": g["cites"], "via": g.get("via")}
+                                 for g in received]})
     legend = [{"fill": f, "min": i, "max": None if i == len(COUNT_FILLS) - 1 else i}
               for i, f in enumerate(COUNT_FILLS)]
     return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,
-            "municipalities": items, "reached": sum(1 for i in items if i["count"]),
+            "map": map_info(day), "municipalities": items, "reached": sum(1 for i in items if i["count"]),
             "grants": sum(i["count"] for i in items)}
 
 
-def livcr_layer(livcr: dict, lang: str) -> dict:
+def livcr_layer(livcr: dict, lang: str, day: dt.date | None = None) -> dict:
     """Municipalities shaded by their region's LIVC-R share (the report gives counts per region, not names);
     municipalities whose own LIVC-R the report confirms are marked."""
-    geo = load_geometry()
+    geo = geometry_on(day)
     shares = {}
     for fig in livcr["figures"]:
         if fig["count"] and fig["total"]:
             shares[fig["area"]] = int(fig["count"]) / int(fig["total"])
     items = []
-    for mun in gaz.load():
+    for mun in gaz.load().on(day):
         share = shares.get(mun.area)
         fill = "#ffffff" if share is None else [f for s, f in SHARE_FILLS if share >= s][-1]
-        own = livcr["municipalities"][mun.nis]
+        own = livcr["municipalities"].get(mun.nis, {"status": "unknown", "cites": None})
         items.append({"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis], "fill": fill,
                       "area": mun.area, "share": share, "status": own["status"],
                       "cites": own["cites"]})
     legend = [{"fill": f, "share": s} for s, f in SHARE_FILLS]
     return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,
-            "municipalities": items, "figures": livcr["figures"]}
+            "map": map_info(day), "municipalities": items, "figures": livcr["figures"]}
+
+
+def map_info(day: dt.date | None) -> dict:
+    """Which map is drawn: the day (None: the report's 2019 map) and how many municipalities it has."""
+    return {"as_of": day.isoformat() if day else None, "year": map_year(day),
+            "municipalities": len(gaz.load().on(day))}

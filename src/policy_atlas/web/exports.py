@@ -2,6 +2,7 @@
 JSON-LD of entities and search results."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Callable
 
@@ -10,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from .. import export, network, svgmap
 from ..export.tables import csv_lines
+from ..geo import geojson
 from .rendering import environment
 
 
@@ -88,14 +90,22 @@ def map_svg(data: dict, ctx) -> Response:
 
 def map_png(data: dict, ctx) -> Response:
     fills = {m["nis"]: m["fill"] for m in data["municipalities"]}
-    return _file(svgmap.png(fills), "image/png", "policy-atlas-map.png")
+    return _file(svgmap.png(fills, day=_day(data["map"]["as_of"])), "image/png", "policy-atlas-map.png")
+
+
+MAP_DISPLAY_KEYS = {"d", "fill"}  # drawing attributes of the SVG, not data
 
 
 def map_geojson(data: dict, ctx) -> Response:
-    features = [{"nis": m["nis"], "properties": {k: v for k, v in m.items() if k != "d"}}
+    """RFC 7946 GeoJSON from the source coordinates (see geo.geojson), with the map's data as properties."""
+    features = [{"nis": m["nis"], "properties": {k: v for k, v in m.items() if k not in MAP_DISPLAY_KEYS}}
                 for m in data["municipalities"]]
-    return _file(json.dumps(svgmap.geojson(features), ensure_ascii=False), "application/geo+json",
-                 "policy-atlas-map.geojson")
+    doc = geojson.feature_collection(features, _day(data["map"]["as_of"]), data["filters"]["precision"])
+    return _file(json.dumps(doc, ensure_ascii=False), "application/geo+json", "policy-atlas-map.geojson")
+
+
+def _day(iso: str | None):
+    return dt.date.fromisoformat(iso) if iso else None
 
 
 def network_graphml(data: dict, ctx) -> Response:

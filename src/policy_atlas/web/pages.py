@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
-from ..queries import Atlas, entity_view, profile
+from ..queries import Atlas, compare as compare_profiles, entity_view, profile
 from ..search import Index
 from . import exports, i18n, models
 from .rendering import href, render
@@ -179,9 +179,10 @@ def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
 
 @router.get("/{lang}/municipality", include_in_schema=False)
 def municipality_form(lang: Lang, name: str = Query(..., min_length=1, max_length=200)):
-    """The home page's form: a name in any language goes to the profile (or to an error with suggestions)."""
+    """The home page's form: a name in any language goes to the profile (or to an error with suggestions); a
+    name two municipalities bore (Hasselt before and after 2025) goes to today's."""
     try:
-        nis = gazetteer.load().resolve(name).nis
+        nis = gazetteer.load().resolve(name, on=dt.date.today()).nis
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
     return RedirectResponse(href(lang, f"/municipality/{nis}"), status_code=303)
@@ -194,19 +195,31 @@ def changes(engine, eid: str) -> list[dict]:
     return [{**h, "at": str(h["at"])} for h in reversed(log) if not (h["action"] == "add" and h["build_id"] == first)]
 
 
-@page("/municipality/{name}", "municipality.html", models.Profile, formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
-def municipality(ctx: Ctx, name: str, as_of: Optional[dt.date] = AS_OF) -> dict:
-    """What applied to a municipality on a day (default today), each item with why and its source."""
+@page("/municipality/{name}", "municipality.html", models.Profile,
+      formats={"csv": exports.csv_rows("municipality", exports.profile_rows)})
+def municipality(ctx: Ctx, name: str,
+                 as_of: Optional[dt.date] = Query(None, description="only what applied on this day (YYYY-MM-DD); "
+                                                                     "default: every period, each item with its dates"),
+                 compare: Optional[dt.date] = Query(None, description="a second day: both days side by side "
+                                                                       "(with as_of)")) -> dict:
+    """What applies to a municipality, in every period (default) or on a day, or two days side by side; each
+    item with its dates, status, why and source; a merged municipality includes its predecessors' grants."""
     try:
-        mun = gazetteer.load().resolve(name)
+        mun = gazetteer.load().resolve(name, on=as_of or dt.date.today())
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
+    if compare and not as_of:
+        raise HTTPException(422, "compare: give as_of too (the first of the two days)")
     if name != mun.nis and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
-        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of), status_code=307)
-    day = as_of or dt.date.today()
-    data = profile(ctx.atlas, mun, day, ctx.lang)
-    geo = svgmap.load_geometry()
-    data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis]}
+        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of, compare=compare),
+                                status_code=307)
+    data = profile(ctx.atlas, mun, as_of, ctx.lang)
+    if compare:
+        second = profile(ctx.atlas, mun, compare, ctx.lang)
+        data["compare"] = {"as_of": compare.isoformat(), "lists": compare_profiles(data, second)}
+    year = 2025 if mun.valid_from else 2019
+    geo = svgmap.load_geometry(year)
+    data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis], "year": year}
     return data
 
 
@@ -220,7 +233,12 @@ def overview(ctx: Ctx, as_of: Optional[dt.date] = AS_OF) -> dict:
                                    "csv": exports.csv_rows("map", exports.map_rows)})
 def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
                 tier: Optional[Tier] = None, subsidy: Optional[str] = None,
-                year: Optional[int] = Query(None, ge=2001, le=2100)) -> dict:
+                year: Optional[int] = Query(None, ge=2001, le=2100),
+                as_of: Optional[dt.date] = Query(None, description="draw the municipalities of this day (default: "
+                                                                    "the report's 2019 map of 581; from 2025-01-01: 565)"),
+                precision: Literal["simplified", "full"] = Query("simplified", description=(
+                    "GeoJSON only: `simplified` (each border simplified to 0.0002° ≈ 22 m) or `full` (every source "
+                    "vertex)"))) -> dict:
     """Annex III on a map: subsidies received per municipality (filters), or LIVC-R coverage per region."""
     atlas = ctx.atlas
     funders, subsidies = coverage.funders(atlas), coverage.subsidies(atlas)
@@ -230,11 +248,20 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
         raise HTTPException(422, f"subsidy: {subsidy!r} is not a subsidy with named recipients")
     options = {"funders": [{"id": f, "label": atlas.label(f, ctx.lang)} for f in funders],
                "subsidies": [{"id": s, "label": atlas.label(s, ctx.lang)} for s in subsidies]}
-    filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year}
+    filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year,
+               "as_of": as_of.isoformat() if as_of else None, "precision": precision}
+    today = dt.date.today()
+    maps = {"today": today.isoformat(), "today_count": coverage.municipality_count(today),
+            "report": gazetteer.MAP_2019.isoformat()}
     if view == "livcr":
-        return {"filters": filters, "options": options, **svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang)}
-    return {"filters": filters, "options": options,
-            **svgmap.grant_layer(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), ctx.lang)}
+        layer = svgmap.livcr_layer(coverage.livcr(atlas, ctx.lang), ctx.lang, as_of)
+        cites = [f["cites"] for f in layer["figures"]]
+    else:
+        grants = coverage.grants_by_map(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), as_of)
+        layer = svgmap.grant_layer(grants, ctx.lang, as_of)
+        cites = [c for m in layer["municipalities"] for g in m["grants"] for c in g["cites"]]
+    latest = max((y for y in (atlas.source_year(c["source"]) for c in cites if c) if y), default=None)
+    return {"filters": filters, "options": options, "maps": maps, "shown_currency": {"latest_year": latest}, **layer}
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,

@@ -1,0 +1,1 @@
+"""Geography from the source coordinates: GeoJSON of the municipalities of a date."""
