@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,7 +79,7 @@ def _load(path: Optional[Path]) -> dataset_mod.Dataset:
         task = bar.add_task("reading dataset", total=len(files) or None)
         ds = dataset_mod.load(root, progress=lambda _f: bar.advance(task))
     for warning in ds.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     return ds
 
 
