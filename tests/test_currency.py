@@ -40,3 +40,15 @@ def test_status_today_splits_instruments_into_ended_running_unknown(atlas, clien
 def test_overview_offers_the_report_date_and_today(client):
     html = client.get("/fr/overview").text
     assert "as_of=2019-06-30" in html and f"as_of={dt.date.today().isoformat()}" in html
+
+
+def test_a_status_statement_decides_over_an_old_end_date(atlas):
+    status = currency.status_today(atlas)
+    ended = [e for e in atlas.entities_of(*currency.INSTRUMENTS)
+             if any(s.value in ("ended", "replaced") for s in atlas.values(e, "status", dt.date.today()))]
+    assert ended and set(ended) <= set(status["ended"])
+
+
+def test_a_retrieval_date_does_not_date_a_source():
+    assert currency.source_date({"retrieved": "2026-11-29"}) is None
+    assert str(currency.source_date({"published": "2021-09-08", "retrieved": "2026-11-29"})) == "2021-09-08"

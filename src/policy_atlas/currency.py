@@ -12,7 +12,7 @@ UNDATED_KINDS = ("editorial", "dataset")  # classifications and code lists: no d
 
 
 def source_date(source: dict) -> FuzzyDate | None:
-    for key in ("published", "year", "date", "retrieved"):
+    for key in ("published", "year", "date"):  # a retrieval date says nothing of when the facts were true
         if source.get(key):
             try:
                 return FuzzyDate.parse(source[key])
@@ -62,13 +62,17 @@ INSTRUMENTS = ("Plan", "LegalAct", "Subsidy", "Programme")
 
 
 def status_today(atlas: Atlas, today: dt.date | None = None) -> dict:
-    """Plans, laws, subsidies and programmes today: ended (an end date passed), running (no end and a
-    source from the last few years), or unknown (no end, and no source since `stale_since`)."""
+    """Plans, laws, subsidies and programmes today: ended (a `status` says ended or replaced, or an end date
+    passed with no later `status`), running (a `status` continued or no end, and a source from the last few
+    years), or unknown (no source since `stale_since`)."""
     today = today or dt.date.today()
     out: dict[str, list[str]] = {"running": [], "ended": [], "unknown": []}
     for eid in atlas.entities_of(*INSTRUMENTS):
         start, end = atlas.period_of(eid)
-        if end and FuzzyDate.parse(end).last_day() < today:
+        status = atlas.values(eid, "status", today)
+        if status and status[0].value in ("ended", "replaced"):
+            out["ended"].append(eid)
+        elif end and FuzzyDate.parse(end).last_day() < today and not status:
             out["ended"].append(eid)
         elif start and FuzzyDate.parse(start).first_day() > today:
             continue
