@@ -187,7 +187,7 @@ def _add_sources(path: Path, records: list, ds: Dataset) -> None:
 def _add_gazetteer(ds: Dataset) -> None:
     """Municipalities, arrondissements and provinces come from the gazetteer, cited to REFNIS."""
     g = gaz.load()
-    _add_sources(Path("gazetteer/mergers.yaml"), g.sources, ds)
+    _add_sources(Path("gazetteer/mergers.yaml"), [s for s in g.sources if s["id"] not in ds.sources], ds)  # a dump declares them too
     for nis, unit in g.units.items():
         etype = "Province" if unit["kind"] == "province" else "Arrondissement"
         eid = f"{'prov' if etype == 'Province' else 'arr'}/{nis}"
