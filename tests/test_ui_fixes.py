@@ -83,3 +83,22 @@ def test_timeline_folds_an_event_into_what_it_started_and_colours_events_by_kind
     kinds = {i["kind"] for i in data["items"] if i["point"]}
     assert {"attack", "policy"} <= kinds
     assert data["event_kinds"] == sorted(kinds)
+
+
+def test_brussels_is_enlarged_in_an_inset_that_links_its_19_municipalities(client):
+    html = client.get("/en/map").text
+    inset = html.split('<g class="inset" aria-hidden="true">')[1].split("</g>\n  </g>")[0]
+    links = re.findall(r'data-nis="(\d+)"[^>]*tabindex="-1"', inset)
+    assert len(links) == 19 and all(n.startswith("21") for n in links)
+    assert "Brussels, enlarged" in inset
+    assert 'class="inset"' not in client.get("/api/map", params={"format": "svg"}).text, "no inset in the file download"
+
+
+def test_the_livcr_view_speaks_of_cells_not_subsidies(client):
+    html = client.get("/fr/map", params={"view": "livcr"}).text
+    assert 'id="f-funder"' not in html and 'id="f-subsidy"' not in html
+    assert "<h1>Couverture des CSIL-R</h1>" in html
+    figures = client.get("/api/map", params={"view": "livcr"}).json()["figures"]
+    table = html.split('<table class="figures-table">')[1].split("</table>")[0]
+    assert table.count("<tr") - 1 == len(figures) > 10
+    assert ">belgium<" not in table

@@ -336,7 +336,10 @@ def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> li
         count = atlas.values(mid, "count")
         figures.append({"id": mid, "label": atlas.label(mid, lang), "area": atlas.first(mid, "area"),
                         "count": atlas.first(mid, "count"), "total": atlas.first(mid, "total"),
-                        "as_of": atlas.first(mid, "as_of"), "cites": atlas.citation(count[0]) if count else None})
+                        "as_of": atlas.first(mid, "as_of"), "counted": atlas.first(mid, "counted"),
+                        "rank": count[0].rank if count else None,
+                        "order": f"{atlas.first(mid, 'area') or ''} {atlas.first(mid, 'as_of') or ''}",
+                        "cites": atlas.citation(count[0]) if count else None})
     return figures
 
 

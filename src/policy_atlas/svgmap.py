@@ -227,6 +227,23 @@ COUNT_FILLS = ("#f2f2f2", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 SHARE_FILLS = ((0.0, "#f2f2f2"), (0.25, "#fee5d9"), (0.5, "#fcae91"), (0.75, "#fb6a4a"), (0.9, "#cb181d"))
 
 
+BRUSSELS = "21"  # REFNIS prefix of the Brussels-Capital Region's 19 municipalities
+
+
+def inset(items: list[dict], width: float, height: float, share: float = 0.26) -> dict | None:
+    """Brussels enlarged in the empty south-west corner: its 19 municipalities are too small to point at."""
+    points = [pt for i in items if i["nis"].startswith(BRUSSELS) for ring in _parse_path(i["d"]) for pt in ring]
+    if not points:
+        return None
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    scale = share * width / max(w, h)
+    x0, y0 = 0.01 * width, height - h * scale - 0.02 * height
+    return {"x": round(x0, 1), "y": round(y0, 1), "width": round(w * scale, 1), "height": round(h * scale, 1),
+            "transform": f"translate({x0:.1f},{y0:.1f}) scale({scale:.3f}) translate({-min(xs):.1f},{-min(ys):.1f})",
+            "nis": sorted(i["nis"] for i in items if i["nis"].startswith(BRUSSELS))}
+
+
 def _count_fill(n: int) -> str:
     return COUNT_FILLS[min(n, len(COUNT_FILLS) - 1)]
 
@@ -246,7 +263,8 @@ def grant_layer(grants: dict[str, list[dict]], lang: str, day: dt.date | None = 
     legend = [{"fill": f, "min": i, "max": None if i == len(COUNT_FILLS) - 1 else i}
               for i, f in enumerate(COUNT_FILLS)]
     return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,
-            "map": map_info(day), "municipalities": items, "reached": sum(1 for i in items if i["count"]),
+            "map": map_info(day), "municipalities": items, "inset": inset(items, geo.width, geo.height),
+            "reached": sum(1 for i in items if i["count"]),
             "grants": sum(i["count"] for i in items)}
 
 
@@ -268,7 +286,8 @@ def livcr_layer(livcr: dict, lang: str, day: dt.date | None = None) -> dict:
                       "cites": own["cites"]})
     legend = [{"fill": f, "share": s} for s, f in SHARE_FILLS]
     return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,
-            "map": map_info(day), "municipalities": items, "figures": livcr["figures"]}
+            "map": map_info(day), "municipalities": items, "inset": inset(items, geo.width, geo.height),
+            "figures": livcr["figures"]}
 
 
 def map_info(day: dt.date | None) -> dict:
