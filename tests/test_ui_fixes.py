@@ -88,7 +88,7 @@ def test_timeline_folds_an_event_into_what_it_started_and_colours_events_by_kind
 def test_brussels_is_enlarged_in_an_inset_that_links_its_19_municipalities(client):
     html = client.get("/en/map").text
     inset = html.split('<g class="inset" aria-hidden="true">')[1].split("</g>\n  </g>")[0]
-    links = re.findall(r'data-nis="(\d+)"[^>]*tabindex="-1"', inset)
+    links = re.findall(r'data-inset-nis="(\d+)"[^>]*tabindex="-1"', inset)
     assert len(links) == 19 and all(n.startswith("21") for n in links)
     assert "Brussels, enlarged" in inset
     assert 'class="inset"' not in client.get("/api/map", params={"format": "svg"}).text, "no inset in the file download"
