@@ -1,3 +1,4 @@
+import contextlib
 import os
 import subprocess
 import sys
@@ -77,32 +78,41 @@ def client(atlas_db):
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def live_server(atlas_db):
-    """The web atlas on a real socket (uvicorn in a thread), for the browser tests."""
+@contextlib.contextmanager
+def served(app):
+    """An app on a real socket (uvicorn in a thread), stopped on leaving."""
     import socket
     import threading
     import time
 
     import uvicorn
 
-    from policy_atlas.web.app import create_app
-
-    app = create_app(atlas_db)
-    app.state.atlas.atlas  # load before the first request
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(atlas_db):
+    """The web atlas on a real socket, for the browser tests."""
+    from policy_atlas.web.app import create_app
+
+    app = create_app(atlas_db)
+    app.state.atlas.atlas  # load before the first request
+    with served(app) as url:
+        yield url
 
 
 # --- PostgreSQL: one throw-away cluster per test session (initdb in a temporary folder, its unix socket in that

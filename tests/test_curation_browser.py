@@ -1,12 +1,9 @@
 """The whole curation path in Debian's Chromium: log in, propose from an entity page, a second account reviews
 the diff and accepts, and the public page shows the change with its author and source."""
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
+from conftest import served
 
 from test_browser import CHROMIUM
 
@@ -19,19 +16,8 @@ def curation_server(curation_sqlite_url):
 
     app = create_app(curation_sqlite_url)
     app.state.atlas.atlas
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -100,7 +100,7 @@ def test_identifiers_never_come_from_the_host_header(client, monkeypatch):
 def test_entity_urls_negotiate_linked_data(client, accept, media, fmt):
     response = client.get("/api/entity/body/livcr", headers={"accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(media)
-    assert response.headers["vary"] == "Accept"
+    assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")], "caches must key on Accept"
     g = Graph().parse(data=response.text, format=fmt)
     assert (entity("body/livcr"), RDF.type, ORG.Organization) in g
 

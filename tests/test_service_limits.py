@@ -1,6 +1,5 @@
 """Bounded work per request: 413 before the body is read, per-file limits, documents read in worker processes
 with time and memory limits (the site keeps answering), rate limits with 429 and Retry-After."""
-import contextlib
 import io
 import os
 import signal
@@ -12,8 +11,8 @@ from dataclasses import replace
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from conftest import served
 
 from policy_atlas.web.app import create_app
 from policy_atlas.web.settings import MB, Settings
@@ -22,24 +21,6 @@ SENTENCE = ("De stad Gent, de gemeente Vilvoorde en de stad Antwerpen ontvingen 
             "25.000 euro van de FOD Binnenlandse Zaken voor hun LIVC-R. ")
 
 
-@contextlib.contextmanager
-def served(app):
-    """The app on a real socket (uvicorn in a thread)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _app(atlas_db, **changes):
