@@ -424,15 +424,9 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
 def backup(output: Path = typer.Argument(..., help="Backup file to write (SQLite: a database file; "
                                             "PostgreSQL: pg_dump's custom format)."), db: Optional[str] = DB_OPTION) -> None:
     """Copy the database while it is in use (SQLite online backup API; pg_dump for PostgreSQL)."""
-    from .store.backup import BackupError, backup as run_backup
+    from .store.backup import backup as run_backup
 
-    engine = store.connect(db)
-    try:
-        with _database_errors(engine):
-            run_backup(engine, output)
-    except BackupError as exc:
-        err.print(f"backup failed: {exc}", highlight=False, markup=False)
-        raise typer.Exit(1)
+    engine = _copy_database("backup", run_backup, db, output)
     out.print(f"backed up {store.masked(engine)} to {output} ({output.stat().st_size:,} bytes)", highlight=False)
 
 
@@ -440,16 +434,24 @@ def backup(output: Path = typer.Argument(..., help="Backup file to write (SQLite
 def restore(backup_file: Path = typer.Argument(..., help="A file written by `policy-atlas backup`."),
             db: Optional[str] = DB_OPTION) -> None:
     """Replace the database's content with a backup; running servers reload it within seconds."""
-    from .store.backup import BackupError, restore as run_restore
+    from .store.backup import restore as run_restore
+
+    engine = _copy_database("restore", run_restore, db, backup_file)
+    out.print(f"restored {backup_file} into {store.masked(engine)}", highlight=False)
+
+
+def _copy_database(what: str, run, db: Optional[str], path: Path):
+    """Run a backup or restore on the database, a failure printed as one line (exit 1)."""
+    from .store.backup import BackupError
 
     engine = store.connect(db)
     try:
         with _database_errors(engine):
-            run_restore(engine, backup_file)
+            run(engine, path)
     except BackupError as exc:
-        err.print(f"restore failed: {exc}", highlight=False, markup=False)
+        err.print(f"{what} failed: {exc}", highlight=False, markup=False)
         raise typer.Exit(1)
-    out.print(f"restored {backup_file} into {store.masked(engine)}", highlight=False)
+    return engine
 
 
 db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
