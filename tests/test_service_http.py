@@ -58,13 +58,21 @@ def test_validators_and_304(anonymous):
     first = _anon(client, "/nl/entity/gov/federal")
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     assert re.fullmatch(r'W/"[0-9a-f]{10}-\d+"', etag)
-    # the form token's cookie makes a first visit's answer private (see the unit test below for public ones)
-    assert first.headers["cache-control"] == ("private, no-cache" if "set-cookie" in first.headers else "public, max-age=60")
+    # a page without a form sets no cookie, so even a first visit's answer is public and shared
+    assert "set-cookie" not in first.headers and first.headers["cache-control"] == "public, max-age=60"
     again = _anon(client, "/nl/entity/gov/federal", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert _anon(client, "/nl/entity/gov/federal", headers={"If-Modified-Since": modified}).status_code == 304
     assert _anon(client, "/nl/entity/gov/federal", headers={"If-None-Match": 'W/"other"'}).status_code == 200
     assert _anon(client, "/api/map", headers={"If-None-Match": etag}).status_code == 304  # one version, every page
+
+
+def test_only_pages_with_a_form_set_the_form_token_cookie(anonymous):
+    for path in ("/nl/", "/en/municipality/62063", "/fr/map", "/api/entity/body/livcr", "/de/search?q=luik"):
+        assert "set-cookie" not in _anon(anonymous, path).headers, path
+    form = _anon(anonymous, "/en/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    assert f"atlas_csrf={token}" in form.headers["set-cookie"] and form.headers["cache-control"] == "private, no-cache"
 
 
 def test_a_change_gives_new_validators_and_fresh_pages(tmp_path, bundled):

@@ -191,10 +191,11 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     from .curation import install; install(app)  # noqa: E702  (before pages: its @page routes join that router)
     from .pages import router
     app.include_router(router)
-    for layer, options in [(SiteHeaders, {}), (Caching, {"state": state, "code": _code_fingerprint(),
-                                                          "max_age": settings.cache_seconds,
-                                                          "max_bytes": settings.cache_bytes}),
-                           (Admission, {}), (HeadAsGet, {}), (GZipMiddleware, {"minimum_size": 1024}),
+    # the cache sits outside compression, so a hit sends bytes compressed once instead of every time
+    for layer, options in [(SiteHeaders, {}), (GZipMiddleware, {"minimum_size": 1024}),
+                           (Caching, {"state": state, "code": _code_fingerprint(), "max_age": settings.cache_seconds,
+                                      "max_bytes": settings.cache_bytes}),
+                           (Admission, {}), (HeadAsGet, {}),
                            (BodyLimit, {"max_bytes": settings.max_body}),
                            (PublicURL, {"base_url": settings.base_url, "trusted_hosts": settings.trusted_hosts}),
                            (Observed, {"registry": registry})]:  # innermost first

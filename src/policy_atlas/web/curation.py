@@ -32,10 +32,10 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def install(app) -> None:
-    """Sessions and CSRF cookies on every request, and the curation routes."""
+    """Sessions on every request, a CSRF cookie on the pages that render a form, and the curation routes."""
     @app.middleware("http")
     async def curation_state(request: Request, call_next):
-        request.state.csrf_token = security.csrf_token(request)
+        request.state.csrf_token = security.LazyToken(request)
         security.current_account(request)
         response = await call_next(request)
         security.set_csrf_cookie(request, response)

@@ -80,6 +80,19 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+class LazyToken:
+    """`request.state.csrf_token` for templates: the token (and its cookie) is made only when a form renders it,
+    so a page without a form sets no cookie and stays publicly cacheable."""
+
+    def __init__(self, request: Request):
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    __html__ = __str__
+
+
 def set_csrf_cookie(request: Request, response) -> None:
     new = getattr(request.state, "new_csrf", None)
     if new and not request.cookies.get(CSRF_COOKIE):

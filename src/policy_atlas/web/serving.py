@@ -114,7 +114,8 @@ class Caching:
             return await send({"type": "http.response.body", "body": b""})
         if cookie:
             return await self.app(scope, receive, _with(send, validators))
-        key = (loaded.version, scope["path"], scope.get("query_string", b""), *map(lambda h: _header(scope, h), KEYED))
+        key = (loaded.version, scope["path"], scope.get("query_string", b""), _gzip(scope),
+               *map(lambda h: _header(scope, h), KEYED))
         with self.lock:
             kept = self.entries.get(key)
             if kept:
@@ -158,6 +159,11 @@ def _storable(headers) -> bool:
     """Not when it sets a cookie or varies on a request header the cache key does not hold."""
     varies = {v.strip().lower().encode() for k, value in headers if k == b"vary" for v in value.decode().split(",")}
     return not any(k == b"set-cookie" for k, _ in headers) and varies <= {b"accept-encoding", *KEYED}
+
+
+def _gzip(scope) -> bool:
+    """Whether the answer will be compressed: the cache keeps compressed and plain answers apart."""
+    return b"gzip" in (_header(scope, b"accept-encoding") or b"").lower()
 
 
 def _fresh(scope, etag: bytes, changed: float | None) -> bool:

@@ -1,0 +1,150 @@
+"""A 50-client mixed HTTP load against `policy-atlas serve --workers 2` on 127.0.0.1, measured with `wrk`
+(Debian's `wrk`: a C load generator, so the clients take little of the processor the server needs).
+
+Run: .venv/bin/python benchmarks/load.py [DATABASE_URL] [--seconds 20] [--while-building]
+Without a URL the bundled dataset is built into a temporary SQLite file. `--while-building` runs a second,
+identical measurement while `policy-atlas build` runs in a loop against the same database (each build makes a
+new atlas version, so every process reloads and its response cache starts empty again). The baseline in the
+same run is the same load on a static file (`/static/atlas.css`), the cheapest answer the server gives.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+MIX = ["/nl/", "/nl/entity/body/livcr", "/fr/municipality/62063?as_of=2017-06-01", "/nl/search?q=luik",
+       "/nl/overview", "/nl/timeline", "/api/municipality/62063?as_of=2017-06-01", "/nl/entity/gov/federal",
+       "/api/entity/subsidy/impuls-2016", "/nl/sources", "/api/home", "/nl/map", "/en/municipality/44021",
+       "/de/entity/gov/ostbelgien"]
+LUA = """
+paths = {%s}
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept-Encoding"] = "gzip"})
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT {\\"requests\\": %%d, \\"seconds\\": %%f, \\"non2xx\\": %%d, \\"errors\\": %%d, "
+    .. "\\"p50\\": %%f, \\"p95\\": %%f, \\"p99\\": %%f, \\"max\\": %%f}\\n",
+    summary.requests, summary.duration / 1e6, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, latency.max / 1e3))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(url: str, port: int, workers: int = 2) -> subprocess.Popen:
+    env = {**os.environ, "ATLAS_RATE_API": "off", "ATLAS_ACCESS_LOG": "0", "ATLAS_BASE_URL": ""}
+    return subprocess.Popen([sys.executable, "-m", "policy_atlas.cli", "serve", "--db", url, "--port", str(port),
+                             "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_ready(base: str, seconds: float = 120) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the server did not become ready")
+        time.sleep(0.3)
+
+
+def warm(base: str, paths: list[str], rounds: int = 10) -> None:
+    import urllib.request
+
+    for _ in range(rounds):  # several times, so every worker process has loaded and cached each page
+        for path in paths:
+            with urllib.request.urlopen(base + path, timeout=120) as answer:
+                answer.read()
+
+
+def wrk(base: str, paths: list[str], seconds: int, clients: int = 50) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ", ".join(json.dumps(p) for p in paths))
+    try:
+        out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
+                              base + "/"], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    result = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def build_loop(url: str, stop: threading.Event, builds: list) -> None:
+    while not stop.is_set():
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "policy_atlas.cli", "build", "--db", url], capture_output=True, check=True)
+        builds.append(time.perf_counter() - start)
+
+
+def measure(url: str, seconds: int, while_building: bool) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("benchmarks/load.py needs wrk: apt-get install wrk")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = serve(url, port)
+    try:
+        wait_ready(base)
+        warm(base, MIX)
+        out = {"static": wrk(base, ["/static/atlas.css"], seconds), "mix": wrk(base, MIX, seconds)}
+        if while_building:
+            stop, builds = threading.Event(), []
+            loop = threading.Thread(target=build_loop, args=(url, stop, builds))
+            loop.start()
+            try:
+                out["mix_while_building"] = wrk(base, MIX, seconds)
+            finally:
+                stop.set()
+                loop.join()
+            out["mix_while_building"]["builds"] = len(builds)
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    seconds = int(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 20
+    args = [a for a in args if a != str(seconds)]
+    url = args[0] if args else None
+    if url is None:
+        from policy_atlas import dataset, store
+
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='atlas-load-')) / 'atlas.sqlite'}"
+        store.build(dataset.load(), store.connect(url))
+    result = measure(url, seconds, "--while-building" in sys.argv)
+    print("| load (50 clients, wrk, 2 workers) | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors + non-2xx |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    names = {"static": "baseline: /static/atlas.css", "mix": f"mixed pages ({len(MIX)} URLs)",
+             "mix_while_building": "mixed pages while builds run"}
+    for key, row in result.items():
+        name = names[key] + (f" ({row['builds']} builds)" if "builds" in row else "")
+        print(f"| {name} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} | "
+              f"{row['max']:.0f} | {row['errors'] + row['non2xx']} |")
+
+
+if __name__ == "__main__":
+    main()
