@@ -1,11 +1,15 @@
 """A 50-client mixed HTTP load against `policy-atlas serve --workers 2` on 127.0.0.1, measured with `wrk`
 (Debian's `wrk`: a C load generator, so the clients take little of the processor the server needs).
 
-Run: .venv/bin/python benchmarks/load.py [DATABASE_URL] [--seconds 20] [--while-building]
+Run: .venv/bin/python benchmarks/load.py [DATABASE_URL] [--seconds 20] [--while-building] [--datasette]
 Without a URL the bundled dataset is built into a temporary SQLite file. `--while-building` runs a second,
 identical measurement while `policy-atlas build` runs in a loop against the same database (each build makes a
 new atlas version, so every process reloads and its response cache starts empty again). The baseline in the
-same run is the same load on a static file (`/static/atlas.css`), the cheapest answer the server gives.
+same run is the same load on a static file (`/static/atlas.css`).
+
+`--datasette` (SQLite only; `pip install datasette`) adds like-for-like pages side by side with Datasette serving
+the same database file read-only, both with our response cache off (`ATLAS_RESPONSE_CACHE_MB=0`), one worker
+each: one entity's current statements as JSON, and names containing a word.
 """
 from __future__ import annotations
 
@@ -92,6 +96,53 @@ def wrk(base: str, paths: list[str], seconds: int, clients: int = 50) -> dict:
     return result
 
 
+def datasette_pairs(db_name: str) -> list[tuple[str, str, str]]:
+    """(what, our path, Datasette's path) answering the same question from the same tables."""
+    return [("one entity's statements as JSON", "/api/entity/body/livcr",
+             f"/{db_name}/statements.json?subject=body/livcr&current=1&_shape=array&_size=max"),
+            ("names containing 'luik'", "/api/search?q=luik",
+             f"/{db_name}/statements.json?prop=name&current=1&value__contains=luik&_shape=array&_size=max")]
+
+
+def versus_datasette(url: str, seconds: int) -> list[dict]:
+    path = Path(url.removeprefix("sqlite:///"))
+    ours, theirs = free_port(), free_port()
+    env = {**os.environ, "ATLAS_RESPONSE_CACHE_MB": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "policy_atlas.cli", "serve", "--db", url, "--port", str(ours),
+                               "--workers", "1"], env={**env, "ATLAS_RATE_API": "off", "ATLAS_ACCESS_LOG": "0",
+                                                       "ATLAS_BASE_URL": ""},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    datasette = subprocess.Popen([str(Path(sys.executable).parent / "datasette"), "serve", "-i", str(path), "--port",
+                                  str(theirs)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(f"http://127.0.0.1:{ours}")
+        _wait_up(f"http://127.0.0.1:{theirs}/-/versions.json")
+        rows = []
+        for what, mine, other in datasette_pairs(path.stem):
+            warm(f"http://127.0.0.1:{ours}", [mine], 3)
+            warm(f"http://127.0.0.1:{theirs}", [other], 3)
+            rows.append({"what": what, "atlas": wrk(f"http://127.0.0.1:{ours}", [mine], seconds, 10),
+                         "datasette": wrk(f"http://127.0.0.1:{theirs}", [other], seconds, 10)})
+        return rows
+    finally:
+        for process in (server, datasette):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_up(url: str, seconds: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer")
+
+
 def build_loop(url: str, stop: threading.Event, builds: list) -> None:
     while not stop.is_set():
         start = time.perf_counter()
@@ -144,6 +195,13 @@ def main() -> None:
         name = names[key] + (f" ({row['builds']} builds)" if "builds" in row else "")
         print(f"| {name} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} | "
               f"{row['max']:.0f} | {row['errors'] + row['non2xx']} |")
+    if "--datasette" in sys.argv:
+        print("\n| like for like (10 clients, one worker, no response cache) | atlas requests/s | p50 ms | "
+              "Datasette requests/s | p50 ms | atlas / Datasette |\n| --- | ---: | ---: | ---: | ---: | ---: |")
+        for row in versus_datasette(url, seconds):
+            a, d = row["atlas"], row["datasette"]
+            print(f"| {row['what']} | {a['rps']:.0f} | {a['p50']:.1f} | {d['rps']:.0f} | {d['p50']:.1f} | "
+                  f"{a['rps'] / d['rps']:.2f} |")
 
 
 if __name__ == "__main__":
