@@ -132,7 +132,7 @@ def documented_columns() -> dict[str, list[str]]:
 
 def test_csv_is_never_cut_and_always_has_its_header(client):
     everything = client.get("/api/search").json()
-    assert everything["count"] > 500 and len(everything["results"]) == 500
+    assert everything["count"] > 500 and len(everything["results"]) == 50  # one page; the CSV gives all
     rows = list(csv.DictReader(io.StringIO(client.get("/api/search", params={"format": "csv"}).text)))
     assert len(rows) == everything["count"]
     empty = client.get("/api/search", params={"q": "qqqxxyyzz", "format": "csv"})

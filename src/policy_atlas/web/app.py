@@ -107,7 +107,10 @@ class _Loaded:
 
     @cached_property
     def index(self) -> Index:
-        return Index.build(self.atlas)
+        """The database's search tables, rewritten first if they hold an older version (an atlas with no
+        database of its own gets an index in memory)."""
+        engine = getattr(self.atlas, "engine", None)
+        return Index.open(engine, self.atlas, self.version) if engine is not None else Index.build(self.atlas)
 
     @cached_property
     def ingester(self):

@@ -90,8 +90,10 @@ class Hit(Model):
 class Search(Model):
     q: str
     filters: dict[str, Any]
-    count: int = Field(description="all hits; `results` holds the first 500 (CSV and linked data: all)")
-    facets: dict[str, dict[str, int]]
+    count: int = Field(description="all hits; `results` holds one page of them (CSV and linked data: all)")
+    page: int = Field(description="the page shown, counted from 1")
+    per_page: int
+    facets: dict[str, dict[str, int]] = Field(description="per facet, how many of all hits have each value")
     results: list[Hit]
     government_labels: dict[str, str]
 

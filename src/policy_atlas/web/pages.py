@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
 from ..queries import Atlas, compare as compare_profiles, entity_view, profile
-from ..search import Index
+from ..search import PER_PAGE, Index
 from . import exports, i18n, models
 from .rendering import href, render
 from .security import check_csrf
@@ -146,20 +146,24 @@ def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any 
            type: list[TypeName] = Query([], description="entity types"), tier: Optional[Tier] = None,
            region: Optional[Region] = None, year_from: Optional[int] = Query(None, ge=1900, le=2100),
            year_to: Optional[int] = Query(None, ge=1900, le=2100),
-           government: Optional[str] = Query(None, description="a government id, e.g. gov/flanders")) -> dict:
+           government: Optional[str] = Query(None, description="a government id, e.g. gov/flanders"),
+           page: int = Query(1, ge=1, le=100_000, description=f"{PER_PAGE} hits per page; downloads give all")) -> dict:
     """Search labels, aliases and descriptions; facets by type, government, tier (level), region and year range."""
     if year_from and year_to and year_from > year_to:
         raise HTTPException(422, f"year_from {year_from} is after year_to {year_to}")
     if government and ctx.atlas.types.get(government) != "Government":
         raise HTTPException(422, f"government: {government!r} is not a government in the atlas")
-    hits = ctx.index.search(q, list(type), tier, region, year_from, year_to, government)
+    query = (q, list(type), tier, region, year_from, year_to, government)
+    hits = ctx.index.search(*query, page=page if ctx.format in ("html", "json") else None)
+    if prefetch := getattr(ctx.atlas, "prefetch", None):
+        prefetch([hit["id"] for hit in hits])
     for hit in hits:
         hit["label"], hit["label_lang"] = ctx.atlas.label_lang(hit["id"], ctx.lang)
-    facets = ctx.index.facets(hits)
+    facets = ctx.index.facets(*query)
     return {"q": q, "filters": {"type": list(type), "tier": tier, "region": region, "year_from": year_from,
                                 "year_to": year_to, "government": government},
-            "count": len(hits), "facets": facets, "results": ctx.listed(hits),
-            "government_labels": {g: ctx.atlas.label(g, ctx.lang) for g in facets["government"]}}
+            "count": sum(facets["type"].values()), "page": page, "per_page": PER_PAGE, "facets": facets,
+            "results": hits, "government_labels": {g: ctx.atlas.label(g, ctx.lang) for g in facets["government"]}}
 
 
 @page("/entity/{eid:path}", "entity.html", models.Entity, formats={fmt: exports.linked(fmt) for fmt in ("jsonld", "ttl", "nt")})

@@ -1,0 +1,262 @@
+"""Search served by the database (SQLite FTS5, PostgreSQL tsvector): the same hits, scores, order and facets as a
+plain Python reference scoring; folding, prefixes, paging, hostile input, and one rewrite per version."""
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select, text
+
+from policy_atlas import dataset, gazetteer as gaz, store
+from policy_atlas.search import DESCRIPTION_PROPS, HIDDEN_TYPES, Index, words
+from policy_atlas.store import search as tables
+from tests.conftest import make_dataset
+
+
+# --- the reference: the in-memory scoring search used before (score 3 exact name, 2 every term starts a word of
+# one name, 1 every term in the names or text; then label), with the database's word rules: a word is a run of
+# [a-z0-9] after folding, and a term must start a word (the old scoring also matched inside a word).
+
+@dataclass
+class Doc:
+    id: str
+    names: list[str]
+    text: str
+    type: str
+    tier: str
+    regions: list[str]
+    governments: list[str]
+    start: int | None
+    end: int | None
+
+
+def reference_docs(atlas) -> list[Doc]:
+    exonyms: dict[str, list[str]] = {}
+    for form, entry in gaz.load().exonyms.items():
+        exonyms.setdefault(f"mun/{entry['nis']}", []).append(form)
+    docs = []
+    for eid, kind in atlas.types.items():
+        if kind in HIDDEN_TYPES:
+            continue
+        names = list(atlas.labels(eid).values()) + [s.value for s in atlas.values(eid, "alias")]
+        if kind == "Municipality":
+            mun = gaz.load().get(eid)
+            names += [n for n in (mun.name_nl, mun.name_fr, mun.name_de) if n] + exonyms.get(eid, [])
+        texts = [s.value for p in DESCRIPTION_PROPS for s in atlas.values(eid, p)]
+        start, end = atlas.period_of(eid)
+        governments = [eid] if kind == "Government" else [s.value for s in atlas.values(eid, "government")]
+        docs.append(Doc(eid, [" ".join(words(n)) for n in names], " ".join(words(" ".join(texts))), kind,
+                        atlas.tier_of(eid), atlas.regions_of(eid), governments,
+                        int(start[:4]) if start else None, int(end[:4]) if end else None))
+    return docs
+
+
+def reference_score(doc: Doc, terms: list[str]) -> int | None:
+    if not terms:
+        return 0
+    if " ".join(terms) in doc.names:
+        return 3
+    if any(all(any(w.startswith(t) for w in name.split()) for t in terms) for name in doc.names):
+        return 2
+    haystack = (" ".join(doc.names) + " " + doc.text).split()
+    return 1 if all(any(w.startswith(t) for w in haystack) for t in terms) else None
+
+
+def reference_passes(doc: Doc, types, tier, region, government, year_from, year_to) -> bool:
+    if (types and doc.type not in types) or (tier and doc.tier != tier) or (region and region not in doc.regions):
+        return False
+    if government and government not in doc.governments:
+        return False
+    if year_from is not None and doc.end is not None and doc.end < year_from:
+        return False
+    if year_to is not None and doc.start is not None and doc.start > year_to:
+        return False
+    return not ((year_from is not None or year_to is not None) and doc.start is None and doc.end is None)
+
+
+def reference_search(atlas, docs, q="", types=None, tier=None, region=None, year_from=None, year_to=None,
+                     government=None):
+    terms = words(q)
+    if q.strip() and not terms:
+        return [], {}
+    hits = [(score, doc) for doc in docs if (score := reference_score(doc, terms)) is not None
+            and reference_passes(doc, types, tier, region, government, year_from, year_to)]
+    hits.sort(key=lambda h: (-h[0], atlas.label(h[1].id).casefold(), h[1].id))
+    results = [{"id": d.id, "type": d.type, "tier": d.tier, "regions": d.regions, "governments": d.governments,
+                "start": d.start, "end": d.end, "score": s} for s, d in hits]
+    facets = {"type": Counter(d.type for _, d in hits), "tier": Counter(d.tier for _, d in hits),
+              "region": Counter(r for _, d in hits for r in dict.fromkeys(d.regions)),
+              "government": Counter(g for _, d in hits for g in dict.fromkeys(d.governments))}
+    return results, {name: dict(counts) for name, counts in facets.items()}
+
+
+@pytest.fixture(scope="module")
+def reference(atlas):
+    return reference_docs(atlas)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def index(request, atlas):
+    """The bundled atlas's search tables on each engine."""
+    url = request.getfixturevalue("atlas_db" if request.param == "sqlite" else "pg_atlas_db")
+    engine = store.connect(url)
+    return Index.open(engine, atlas, store.version(engine))
+
+
+QUERIES = [("", {}), ("luik", {}), ("Liège", {}), ("LIÈGE", {}), ("lüttich", {}), ("ocad", {}), ("OCAM", {}),
+           ("spf intérieur", {}), ("LIVC-R", {}), ("csil", {}), ("beroepsgeheim", {}), ("radicalisering", {}),
+           ("gent", {}), ("brussel", {}), ("de", {}), ("a", {}), ("plan", {}), ("2016", {}), ("sint-jans", {}),
+           ("préven", {}), ("extrémisme violent", {}), ("vlaamse overheid", {}), ("radical", {"types": ["Subsidy"]}),
+           ("", {"types": ["Subsidy"], "region": "flanders"}), ("", {"tier": "federal", "types": ["Subsidy"]}),
+           ("", {"types": ["Subsidy"], "year_from": 2017, "year_to": 2017}), ("", {"year_from": 2020}),
+           ("prev", {"year_to": 2015}), ("", {"government": "gov/wallonia", "types": ["Subsidy"]}),
+           ("radicalisering", {"region": "brussels", "tier": "regional"}), ("", {"types": ["Municipality", "Body"]})]
+
+
+@pytest.mark.parametrize("q, filters", QUERIES)
+def test_hits_scores_order_and_facets_equal_the_reference(index, atlas, reference, q, filters):
+    expected, expected_facets = reference_search(atlas, reference, q, **filters)
+    assert index.search(q, **filters) == expected
+    facets = index.facets(q, **filters)
+    assert facets == {name: expected_facets.get(name, {}) for name in facets}
+    assert sum(facets["type"].values()) == len(expected)
+
+
+def test_the_reference_sees_what_the_database_sees(reference, atlas):
+    """The reference is not empty-handed: the bundled atlas has many searchable documents."""
+    assert len(reference) > 1000 and not [d for d in reference if d.type in HIDDEN_TYPES]
+
+
+@pytest.mark.parametrize("query", ["Luik", "Liège", "liege", "LIÈGE", "Lüttich", "LUTTICH", "  liège  "])
+def test_case_and_accents_fold(index, query):
+    first = index.search(query)[0]
+    assert (first["id"], first["score"]) == ("mun/62063", 3)
+
+
+def test_a_prefix_finds_whole_words(index):
+    whole = {h["id"] for h in index.search("radicalisering")}
+    assert whole and whole <= {h["id"] for h in index.search("radicalis")}
+    assert "agency/ocad" in {h["id"] for h in index.search("oca")}
+    assert [h["score"] for h in index.search("lui") if h["id"] == "mun/62063"] == [2]
+
+
+def test_pages_cut_the_ranked_hits(index):
+    everything = index.search("")
+    assert len(everything) > 1000
+    pages = [index.search("", page=k, per_page=50) for k in range(1, 4)]
+    assert [len(p) for p in pages] == [50, 50, 50]
+    assert [h["id"] for p in pages for h in p] == [h["id"] for h in everything[:150]]
+    last = len(everything) // 50 + 1
+    assert index.search("", page=last) == everything[(last - 1) * 50:]
+    assert index.search("", page=last + 1) == []
+
+
+HOSTILE = ['"', '""', "'", "*", "-", "--x", "(", ")", "((luik", 'NEAR(luik gent)', "luik NEAR gent", "luik OR gent",
+           "NOT luik", "luik AND", "^luik", "luik:*", "a & b | !c", "x" * 200, "é" * 200, "%", "_", "\\", "'; DROP TABLE x",
+           "\u0000", "Москва", "名古屋", "🙂", "{luik}", "col:luik", "luik*", "+luik", "\"luik\" \"gent\""]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_input_gives_hits_or_nothing(index, atlas, reference, q):
+    expected, _ = reference_search(atlas, reference, q)
+    assert index.search(q) == expected
+    assert sum(index.facets(q)["type"].values()) == len(expected)
+
+
+def test_operators_are_words_not_syntax(index):
+    assert {h["id"] for h in index.search('NEAR(luik gent)')} == {h["id"] for h in index.search("near luik gent")}
+    assert index.search("luik*") == index.search("luik")
+
+
+@pytest.mark.parametrize("q", ["luik", 'NEAR("', "x" * 200, "*)(", "LIVC-R"])
+def test_the_page_answers_hostile_input(client, q):
+    for path in ("/nl/search", "/api/search"):
+        assert client.get(path, params={"q": q}).status_code == 200
+    assert client.get("/api/search", params={"q": q, "format": "csv"}).status_code == 200
+
+
+def test_the_page_pages_and_counts_all_hits(client):
+    first = client.get("/api/search", params={"q": "de"}).json()
+    second = client.get("/api/search", params={"q": "de", "page": 2}).json()
+    assert first["count"] == second["count"] > 100 and first["per_page"] == 50 and second["page"] == 2
+    assert len(first["results"]) == len(second["results"]) == 50
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    assert sum(first["facets"]["type"].values()) == first["count"]
+    html = client.get("/en/search", params={"q": "de", "page": 2}).text
+    assert 'rel="next"' in html and 'rel="prev"' in html and "page=3" in html and "q=de" in html
+    assert "Results 51–100 of" in html
+    assert client.get("/api/search", params={"page": 0}).status_code == 422
+
+
+GOOD = """
+source: far-2019
+lang: nl
+entities:
+  - id: org/{slug}
+    type: Organisation
+    labels: {{nl: {name}}}
+    statements:
+      - {{p: kind, v: nonprofit, src: editorial}}
+"""
+
+
+def test_a_new_version_rewrites_the_tables_once(db_url, tmp_path):
+    engine = store.connect(db_url)
+    store.build(dataset.load(make_dataset(tmp_path / "v1", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
+                engine)
+    from policy_atlas.queries import Atlas
+
+    first = Atlas.from_snapshot(store.snapshot(engine))
+    index = Index.open(engine, first, store.version(engine))
+    assert [h["id"] for h in index.search("eerste")] == ["org/one"]
+    store.build(dataset.load(make_dataset(tmp_path / "v2", {"a/f.yaml": GOOD.format(slug="two", name="Tweede Huis")})),
+                engine)
+    second = Atlas.from_snapshot(store.snapshot(engine))
+    index = Index.open(engine, second, store.version(engine))
+    assert index.search("eerste") == [] and [h["id"] for h in index.search("huis")] == ["org/two"]
+    with engine.connect() as conn:
+        assert tables.indexed_version(conn) == store.version(engine)
+    # another process that still holds the older version does not write it back over the newer one
+    with engine.begin() as conn:
+        assert not tables.replace(conn, str(int(store.version(engine)) - 1), [])
+    Index.open(engine, first, str(int(store.version(engine)) - 1))
+    assert [h["id"] for h in index.search("huis")] == ["org/two"]
+
+
+def test_two_processes_write_one_version_once(db_url, tmp_path):
+    engine = store.connect(db_url)
+    store.build(dataset.load(make_dataset(tmp_path / "d", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
+                engine)
+    from policy_atlas.queries import Atlas
+
+    rows = list(__import__("policy_atlas.search", fromlist=["rows"]).rows(Atlas.from_snapshot(store.snapshot(engine))))
+    version, wrote, barrier = store.version(engine), [], threading.Barrier(2)
+
+    def write():
+        other = store.connect(db_url)
+        barrier.wait()
+        with other.begin() as conn:
+            wrote.append(tables.replace(conn, version, rows))
+        other.dispose()
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(wrote) == [False, True]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables.docs)).scalar() == len(rows)
+        assert conn.execute(select(func.count()).select_from(tables.names)).scalar() == sum(len(set(r["names"])) for r in rows)
+
+
+def test_the_full_text_index_is_the_engines_own(index):
+    with index.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.execute(text("SELECT count(*) FROM search_docs_fts WHERE search_docs_fts MATCH 'luik*'")).scalar()
+        else:
+            plan = "\n".join(conn.execute(text("EXPLAIN SELECT doc FROM search_docs WHERE tsv @@ "
+                                               "to_tsquery('simple', 'luik:*')")).scalars())
+            assert "tsv" in plan
+            assert conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_search_docs_tsv' "
+                                     "AND indexdef LIKE '%USING gin%'")).scalar() == 1
