@@ -1,7 +1,10 @@
 """How the atlas grows: the curated part of the bundled dataset copied 10× and 100× (ids renamed, references
 between curated entities renamed with them, over the same gazetteer), measured against 1× in one run.
 
-Per factor: build into a new SQLite file, start-up (snapshot + Atlas in a fresh process) and its peak memory,
+Per factor: the synthetic atlas written as a dataset folder (`write_atlas`: the bundled files as they are, plus
+`factor - 1` renamed copies of each), then against a C-loader (`yaml.CSafeLoader`) parse of those same files:
+a full build into a new SQLite file, a rebuild with nothing changed and a rebuild after one file changed
+(`build_figures`); then start-up (snapshot + Atlas in a fresh process) and its peak memory,
 each page's server time and size (in-process, response cache off), and a CLI `profile`. At 1×: a 50-client
 mixed HTTP load against `policy-atlas serve --workers 2` on 127.0.0.1 (bounded number of requests; the
 load generator shares the machine). Run: .venv/bin/python benchmarks/scale.py [FACTORS...] (default 1 10)
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -52,6 +56,94 @@ def synthetic(factor: int):
                                value=rename(st.value) if st.value_type == "entity" else st.value)
                        for st in ds.statements if st.subject in curated]
     return replace(ds, entities=entities, statements=statements)
+
+
+COPY = "-xKKKK"  # stands for "-x{k}" in a copy's text until the copy is written
+
+
+def write_atlas(factor: int, root: Path) -> Path:
+    """The synthetic atlas as a dataset folder in the bundled dataset's layout: the bundled files as they are,
+    and for each copy k = 1 … factor-1 every curated file again as `KIND/NAME-xk.yaml` with every curated entity
+    id renamed `ID-xk` (declarations, subjects of facts, references). Like `synthetic`, a copy leaves out the
+    file's `sources:` (declared once) and its facts about gazetteer entities (municipalities)."""
+    import yaml
+
+    from policy_atlas import dataset
+
+    bundled = dataset.default_path()
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(bundled, root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    files = sorted(bundled.glob("*/*.yaml"))
+    docs = {f: yaml.load(f.read_text("utf-8"), Loader=yaml.CSafeLoader) or {} for f in files}
+    curated = {rec["id"] for doc in docs.values() for rec in doc.get("entities") or []}
+    rename = lambda v: f"{v}{COPY}" if isinstance(v, str) and v in curated else v
+
+    def renamed(st: dict) -> dict:
+        if "v" not in st:
+            return st
+        return {**st, "v": [rename(x) for x in st["v"]] if isinstance(st["v"], list) else rename(st["v"])}
+
+    for f, doc in docs.items():
+        copy = {k: v for k, v in doc.items() if k not in ("sources", "entities", "facts")}
+        if doc.get("entities"):
+            copy["entities"] = [{**rec, "id": rename(rec["id"]),
+                                 **({"statements": [renamed(st) for st in rec["statements"]]} if rec.get("statements") else {})}
+                                for rec in doc["entities"]]
+        facts = [{**renamed(st), "s": rename(st["s"])} for st in doc.get("facts") or [] if st.get("s") in curated]
+        if facts:
+            copy["facts"] = facts
+        text = yaml.dump(copy, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=10**6,
+                         default_flow_style=None)
+        for k in range(1, factor):
+            (root / f.parent.name / f"{f.stem}-x{k}.yaml").write_text(text.replace(COPY, f"-x{k}"), encoding="utf-8")
+    return root
+
+
+def dataset_files(root: Path) -> list[Path]:
+    return [root / "sources.yaml", *sorted(root.glob("*/*.yaml"))]
+
+
+def c_parse(root: Path) -> int:
+    """What the build is measured against: every file of the dataset read and parsed by `yaml.CSafeLoader`."""
+    import yaml
+
+    return sum(len(yaml.load(f.read_text("utf-8"), Loader=yaml.CSafeLoader) or ()) for f in dataset_files(root))
+
+
+def edit_one_file(root: Path) -> Path:
+    """One curated fact corrected: a note added to the first statement of `instruments/subsidies.yaml`."""
+    import yaml
+
+    path = root / "instruments" / "subsidies.yaml"
+    doc = yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader)
+    first = next(rec for rec in doc["entities"] if rec.get("statements"))["statements"][0]
+    first["note"] = f"{first.get('note') or ''} (edited for the benchmark)".strip()
+    path.write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=10**6,
+                              default_flow_style=None), encoding="utf-8")
+    return path
+
+
+def build_files(root: Path, url: str, *, full: bool = False) -> dict:
+    """`policy-atlas build --dataset ROOT` in process (`full`: every file read and checked again)."""
+    from policy_atlas import dataset, store
+
+    ds = dataset.load(root)
+    assert ds.ok, ds.problems[:5]
+    return store.build(ds, store.connect(url), label=str(root))
+
+
+def build_figures(root: Path, url: str) -> dict:
+    """Seconds: the C-loader parse of the files, a full build into an empty database, a rebuild with nothing
+    changed, and a rebuild after `edit_one_file`."""
+    parse, _ = timed(lambda: c_parse(root))
+    full, result = timed(lambda: build_files(root, url, full=True))
+    again, unchanged = timed(lambda: build_files(root, url))
+    assert (unchanged["added"], unchanged["retracted"]) == (0, 0), unchanged
+    edit_one_file(root)
+    one, edited = timed(lambda: build_files(root, url))
+    assert (edited["added"], edited["retracted"]) == (1, 1), edited
+    return {"files": len(dataset_files(root)), "bytes": sum(f.stat().st_size for f in dataset_files(root)),
+            "statements": result["statements"], "parse": parse, "build": full, "rebuild": again, "one_file": one}
 
 
 def timed(fn):
@@ -171,10 +263,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="atlas-scale-"))
     rows = {}
     for factor in factors:
-        ds = synthetic(factor)
         url = f"sqlite:///{tmp / f'x{factor}.sqlite'}"
-        build_s, _ = timed(lambda: store.build(ds, store.connect(url)))
-        rows[factor] = {"statements": len(ds.statements), "build": build_s, "startup": startup(url),
+        build = build_figures(write_atlas(factor, tmp / f"x{factor}"), url)
+        rows[factor] = {"statements": build["statements"], "build": build, "startup": startup(url),
                         "pages": pages(url), "profile": cli_profile(url), "url": url}
         print(f"# {factor}x done: {json.dumps({k: v for k, v in rows[factor].items() if k != 'pages'})}",
               file=sys.stderr, flush=True)
@@ -195,7 +286,14 @@ def report(rows: dict, load: dict | None) -> None:
         print(f"| {name} | {cells} | {growth} |")
 
     line("statements", [rows[f]["statements"] for f in factors], lambda v: f"{v:,}")
-    line("build s", [rows[f]["build"] for f in factors], lambda v: f"{v:.1f}")
+    line("dataset files", [rows[f]["build"]["files"] for f in factors], lambda v: f"{v:,}")
+    line("dataset MB", [rows[f]["build"]["bytes"] / 1e6 for f in factors], lambda v: f"{v:.1f}")
+    line("C-loader parse s (yaml.CSafeLoader)", [rows[f]["build"]["parse"] for f in factors], lambda v: f"{v:.2f}")
+    for key, name in (("build", "full build"), ("rebuild", "rebuild, nothing changed"),
+                      ("one_file", "rebuild, one file changed")):
+        line(f"{name} s", [rows[f]["build"][key] for f in factors], lambda v: f"{v:.2f}")
+        line(f"{name} / C-loader parse", [rows[f]["build"][key] / rows[f]["build"]["parse"] for f in factors],
+             lambda v: f"{v:.2f}")
     line("start-up s (snapshot + Atlas)", [rows[f]["startup"]["load"] for f in factors], lambda v: f"{v:.2f}")
     line("start-up peak memory MB", [rows[f]["startup"]["max_rss_mb"] for f in factors], lambda v: f"{v:.0f}")
     line("CLI profile s (whole process)", [rows[f]["profile"] for f in factors], lambda v: f"{v:.2f}")
