@@ -25,7 +25,7 @@ def main() -> None:
     n = iter(range(100))
     build = timed(lambda: store.build(ds, store.connect(f"sqlite:///{tmp / f'b{next(n)}.sqlite'}")), repeat=3)
     engine = store.connect(f"sqlite:///{tmp / 'b0.sqlite'}")
-    atlas = Atlas.from_snapshot(store.snapshot(engine))
+    atlas = Atlas.open(engine)
     g = gazetteer.load()
     muns = list(g)
     day = dt.date(2017, 6, 1)

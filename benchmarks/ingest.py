@@ -70,7 +70,7 @@ from policy_atlas import store
 from policy_atlas.ingest import Ingester
 from policy_atlas.queries import Atlas
 from policy_atlas.sourcetext import shared_dir
-atlas = Atlas.from_snapshot(store.snapshot(store.connect(sys.argv[1])))
+atlas = Atlas.open(store.connect(sys.argv[1]))
 data = (shared_dir() / "sources/belgian-approach-to-radicalisation-2019.nl.txt").read_bytes()
 t = time.perf_counter()
 Ingester(atlas).read("report.txt", data)
@@ -109,7 +109,7 @@ def speed(atlas: Atlas, url: str) -> None:
 def main() -> None:
     url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
     store.build(dataset.load(), store.connect(url))
-    atlas = Atlas.from_snapshot(store.snapshot(store.connect(url)))
+    atlas = Atlas.open(store.connect(url))
     quality(atlas)
     corpus_quality(atlas)
     speed(atlas, url)

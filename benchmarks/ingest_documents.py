@@ -72,7 +72,7 @@ from policy_atlas import store
 from policy_atlas.ingest import Ingester
 from policy_atlas.queries import Atlas
 from policy_atlas.sourcetext import shared_dir
-atlas = Atlas.from_snapshot(store.snapshot(store.connect(sys.argv[1])))
+atlas = Atlas.open(store.connect(sys.argv[1]))
 data = open(sys.argv[2], "rb").read()
 r = Ingester(atlas).read("long.pdf", data)
 print(time.process_time() - t, r["pages"], len(r["mentions"]))
@@ -83,7 +83,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     url = f"sqlite:///{tmp}/atlas.sqlite"
     store.build(dataset.load(), store.connect(url))
-    atlas = Atlas.from_snapshot(store.snapshot(store.connect(url)))
+    atlas = Atlas.open(store.connect(url))
     data = text_pdf()
     path = f"{tmp}/long.pdf"
     open(path, "wb").write(data)

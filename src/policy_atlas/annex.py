@@ -10,25 +10,44 @@ from .queries import Atlas
 COLUMNS = ("gov/federal", "gov/flanders", "gov/fwb", "gov/wallonia", "gov/brussels", "gov/ostbelgien")
 
 
+def items(atlas: Atlas) -> list[tuple[str, str, dict]]:
+    """(row, column, item without its label) for everything placed in the overview; once per version."""
+    return atlas.derived("annex_items", _items)
+
+
+def _items(atlas: Atlas) -> list[tuple[str, str, dict]]:
+    placed = [st for st in atlas.where(prop="annex_ii_row") if st.rank != "deprecated"]
+    atlas.prefetch({st.subject for st in placed})
+    out = []
+    for st in placed:
+        column = atlas.first(st.subject, "annex_ii_column") or atlas.first(st.subject, "government")
+        if column in COLUMNS:
+            start, end = atlas.period_of(st.subject)
+            out.append((st.value, column, {"id": st.subject, "type": atlas.types[st.subject], "start": start,
+                                           "end": end, "cites": atlas.citation(st)}))
+    return out
+
+
 def overview(atlas: Atlas, lang: str = "nl", day: dt.date | None = None) -> dict:
+    """Every period: once per version and language; on a day: what of it was active then."""
+    if day is None:
+        return atlas.derived(("overview", lang), lambda atlas: _overview(atlas, lang, None))
+    return _overview(atlas, lang, day)
+
+
+def _overview(atlas: Atlas, lang: str, day: dt.date | None) -> dict:
     rows = load_schema().get_property("Plan", "annex_ii_row").choices
     cells: dict[str, dict[str, list[dict]]] = {r: {c: [] for c in COLUMNS} for r in rows}
-    for st in atlas.statements:
-        if st.prop != "annex_ii_row" or st.rank == "deprecated":
+    placed = items(atlas)
+    atlas.prefetch({item["id"] for _, _, item in placed})
+    for row, column, item in placed:
+        if day and not atlas.active_on(item["id"], day):
             continue
-        if day and not atlas.active_on(st.subject, day):
-            continue
-        column = atlas.first(st.subject, "annex_ii_column") or atlas.first(st.subject, "government")
-        if column not in COLUMNS:
-            continue
-        label, label_lang = atlas.label_lang(st.subject, lang)
-        start, end = atlas.period_of(st.subject)
-        cells[st.value][column].append({"id": st.subject, "type": atlas.types[st.subject], "label": label,
-                                        "label_lang": label_lang, "start": start, "end": end,
-                                        "cites": atlas.citation(st)})
+        label, label_lang = atlas.label_lang(item["id"], lang)
+        cells[row][column].append({**item, "label": label, "label_lang": label_lang})
     for row in cells.values():
-        for items in row.values():
-            items.sort(key=lambda i: i["label"].casefold())
+        for listed in row.values():
+            listed.sort(key=lambda i: i["label"].casefold())
     schema = load_schema()
     return {"as_of": day.isoformat() if day else None,
             "columns": [{"id": c, "label": atlas.label(c, lang)} for c in COLUMNS],

@@ -187,7 +187,7 @@ def _atlas(db: Optional[str]) -> Atlas:
             err.print(f"{store.masked(engine)} holds no atlas yet: run `policy-atlas build` first.", highlight=False)
             raise typer.Exit(2)
         store.upgrade(engine)
-        return Atlas.from_snapshot(store.snapshot(engine))
+        return Atlas.open(engine)
     except LookupError as exc:
         err.print(str(exc))
         raise typer.Exit(2)

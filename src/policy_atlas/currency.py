@@ -30,11 +30,15 @@ def _fact_dates(st: Statement) -> list[FuzzyDate]:
 
 def summary(atlas: Atlas, statements: list[Statement], today: dt.date | None = None) -> dict:
     """The newest source and fact date behind these statements, and whether the trail looks old."""
+    facts = [d for st in statements if st.source != "editorial" for d in _fact_dates(st)]
+    return _summary(atlas, {st.source for st in statements}, facts, today)
+
+
+def _summary(atlas: Atlas, cited: set[str], facts: list[FuzzyDate], today: dt.date | None) -> dict:
     today = today or dt.date.today()
-    cited = {st.source for st in statements}
     dated = [d for sid in cited if atlas.sources.get(sid, {}).get("kind") not in UNDATED_KINDS
              for d in [source_date(atlas.sources.get(sid, {}))] if d]
-    facts = [d for st in statements if st.source != "editorial" for d in _fact_dates(st) if d.first_day() <= today]
+    facts = [d for d in facts if d.first_day() <= today]
     latest_source = max(dated, key=FuzzyDate.last_day, default=None)
     latest_fact = max(facts, key=FuzzyDate.last_day, default=None)
     return {"latest_source": str(latest_source) if latest_source else None,
@@ -45,11 +49,15 @@ def summary(atlas: Atlas, statements: list[Statement], today: dt.date | None = N
 
 
 def of_atlas(atlas: Atlas) -> dict:
-    """Computed once per loaded build."""
-    cached = atlas.__dict__.get("_currency")
-    if cached is None:
-        cached = atlas.__dict__["_currency"] = summary(atlas, atlas.statements)
-    return cached
+    """Computed once per version (and day), from counts in the store rather than from every statement."""
+    return atlas.derived(("currency", dt.date.today()), _of_atlas)
+
+
+def _of_atlas(atlas: Atlas) -> dict:
+    facts = [FuzzyDate.parse(text) for column, where in (("valid_from", {}), ("valid_to", {}),
+                                                         ("value", {"value_type": "date"}))
+             for source, text in atlas.tally(("source", column), **where) if source != "editorial" and text]
+    return _summary(atlas, set(atlas.tally("source")), facts, None)
 
 
 def of_entity(atlas: Atlas, eid: str) -> dict:
@@ -66,8 +74,12 @@ def status_today(atlas: Atlas, today: dt.date | None = None) -> dict:
     passed with no later `status`), running (a `status` continued or no end, and a source from the last few
     years), or unknown (no source since `stale_since`)."""
     today = today or dt.date.today()
+    return atlas.derived(("status_today", today), lambda atlas: _status_today(atlas, today))
+
+
+def _status_today(atlas: Atlas, today: dt.date) -> dict:
     out: dict[str, list[str]] = {"running": [], "ended": [], "unknown": []}
-    for eid in atlas.entities_of(*INSTRUMENTS):
+    for eid in atlas.chunked(atlas.entities_of(*INSTRUMENTS)):
         start, end = atlas.period_of(eid)
         status = atlas.values(eid, "status", today)
         if status and status[0].value in ("ended", "replaced"):

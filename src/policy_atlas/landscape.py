@@ -2,6 +2,7 @@
 and the bibliography. Plain data out, drawn from statements with their citations."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 
@@ -16,6 +17,11 @@ LIVCR_PROPS = ("description", "task", "member_role", "information_rule", "freque
 
 
 def key_figures(atlas: Atlas) -> dict:
+    """Computed once per version (and day: the status counts are of today)."""
+    return atlas.derived(("key_figures", dt.date.today()), _key_figures)
+
+
+def _key_figures(atlas: Atlas) -> dict:
     reached = coverage.grants(atlas)
     return {"governments": len(atlas.entities_of("Government")),
             "instruments": len(atlas.entities_of("Plan", "LegalAct", "Subsidy", "Programme")),
@@ -23,8 +29,8 @@ def key_figures(atlas: Atlas) -> dict:
             "municipalities": coverage.municipality_count(),
             "municipalities_reached": len(reached),
             "bodies": len(atlas.entities_of("Body")),
-            "statements": len(atlas.statements),
-            "quoted": sum(1 for s in atlas.statements if s.quote),
+            "statements": atlas.count(),
+            "quoted": atlas.count() - atlas.count(quote=None),
             "livcr": livcr_figures(atlas),
             "today": {k: len(v) for k, v in currency.status_today(atlas).items()}}
 
@@ -97,26 +103,48 @@ def _ref(atlas: Atlas, eid: str, lang: str) -> dict:
 
 
 def sources(atlas: Atlas, lang: str) -> dict:
-    """Every source and cited document with the statements that rest on it, grouped by locator."""
-    resting: dict[str, list] = defaultdict(list)
-    for st in atlas.statements:
-        resting[st.source].append(st)
-    out = []
-    for sid, meta in sorted(atlas.sources.items()):
-        sts = resting.get(sid, [])
-        out.append({"id": sid, **meta, "statements": len(sts),
-                    "subjects": sorted({s.subject for s in sts if not s.subject.startswith(("mun/", "arr/", "prov/"))})})
+    """Every source and cited document with the statements that rest on it, grouped by locator (once per
+    version and language)."""
+    return atlas.derived(("sources", lang), lambda atlas: _sources(atlas, lang))
+
+
+def _sources(atlas: Atlas, lang: str) -> dict:
+    counts = source_counts(atlas)
+    out = [{"id": sid, **meta, "statements": counts["statements"].get(sid, 0),
+            "subjects": counts["subjects"].get(sid, [])} for sid, meta in sorted(atlas.sources.items())]
     footnotes = []
     for sid in sorted(atlas.sources):
-        cited = _statements_per_footnote(resting.get(sid, []))
+        cited = counts["footnotes"].get(sid, {})
         footnotes += [{"source": sid, "number": f.number, "line": f.line, "text": f.text,
                        "statements": cited.get(f.number, 0)} for f in held_footnotes(atlas, sid).values()]
     documents = [{"id": d, "label": atlas.label(d, lang),
                   "author": atlas.first(d, "author"), "year": atlas.first(d, "year"), "url": atlas.first(d, "url"),
                   "footnote": atlas.first(d, "cited_in_footnote"),
                   "cited_by": sorted({s.subject for s in atlas.by_object.get(d, ())})}
-                 for d in atlas.entities_of("Document")]
+                 for d in atlas.chunked(atlas.entities_of("Document"), objects=True)]
     return {"sources": out, "documents": documents, "footnotes": footnotes}
+
+
+def source_counts(atlas: Atlas) -> dict:
+    """Per source: how many statements rest on it, their subjects (not places), and how many per footnote;
+    from grouped counts in the store, once per version."""
+    return atlas.derived("source_counts", _source_counts)
+
+
+def _source_counts(atlas: Atlas) -> dict:
+    statements: dict[str, int] = defaultdict(int)
+    subjects: dict[str, set] = defaultdict(set)
+    for (sid, subject), n in atlas.tally(("source", "subject")).items():
+        statements[sid] += n
+        if not subject.startswith(("mun/", "arr/", "prov/")):
+            subjects[sid].add(subject)
+    footnotes: dict[str, dict[int, int]] = defaultdict(dict)
+    for (sid, locator), n in atlas.tally(("source", "locator")).items():
+        number = footnote_of(locator)
+        if number is not None:
+            footnotes[sid][number] = footnotes[sid].get(number, 0) + n
+    return {"statements": dict(statements), "subjects": {k: sorted(v) for k, v in subjects.items()},
+            "footnotes": dict(footnotes)}
 
 
 def held_footnotes(atlas: Atlas, source: str) -> dict:
@@ -132,18 +160,10 @@ def footnote_of(locator: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _statements_per_footnote(statements) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for st in statements:
-        number = footnote_of(st.locator)
-        if number is not None:
-            counts[number] = counts.get(number, 0) + 1
-    return counts
-
-
 def source_statements(atlas: Atlas, source: str, lang: str, footnote: int | None = None) -> list[dict]:
     if source not in atlas.sources:
         raise KeyError(source)
+    sts = [s for s in atlas.where(source=source) if footnote is None or footnote_of(s.locator) == footnote]
+    atlas.prefetch({s.subject for s in sts} | {s.value for s in sts if s.value_type == "entity"})
     return [{**statement_view(atlas, s, lang), "subject": s.subject, "subject_label": atlas.label(s.subject, lang)}
-            for s in atlas.statements
-            if s.source == source and (footnote is None or footnote_of(s.locator) == footnote)]
+            for s in sts]

@@ -5,11 +5,15 @@ Plain data out; no web, no printing.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict, defaultdict
 from functools import cached_property
+from typing import Any, Callable, Hashable, Iterable, Iterator
+
+from sqlalchemy.engine import Engine
 
 from . import gazetteer as gaz
+from . import store
 from .model import FuzzyDate, Statement, load_schema
 from .store import Snapshot
 
@@ -20,26 +24,226 @@ REGION_COMPETENCE = {"flanders": "region-flanders", "wallonia": "region-wallonia
 COMMUNITY_COMPETENCE = {"flemish": "community-flemish", "french": "community-french", "german": "community-german"}
 
 
-@dataclass
+class Lookup:
+    """Current statements per key (a subject, or the entity a statement points to), read from the store when
+    first asked and kept in a bounded least-recently-used cache; behaves like the dict of lists it replaces
+    (`.get(key, ())`, `[key]`, `in`). A `complete` lookup holds the whole atlas and never asks the store."""
+
+    def __init__(self, fetch: Callable[[list[str]], dict[str, list[Statement]]], limit: int):
+        self._fetch, self.limit = fetch, limit
+        self._cache: OrderedDict[str, list[Statement]] = OrderedDict()
+        self._size, self._lock, self.complete = 0, threading.Lock(), False
+
+    def fill(self, found: dict[str, list[Statement]], complete: bool = False) -> None:
+        with self._lock:
+            for key, sts in found.items():
+                if key not in self._cache:
+                    self._cache[key] = sts
+                    self._size += len(sts) or 1
+            self.complete = self.complete or complete
+            while self._size > self.limit and not self.complete and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._size -= len(dropped) or 1
+
+    def _cached(self, key: str) -> list[Statement] | None:
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None and not self.complete:
+                self._cache.move_to_end(key)
+            return found
+
+    def load(self, keys: Iterable[str]) -> dict[str, list[Statement]]:
+        """The statements of many keys: what is cached, the rest read in chunked queries (and cached)."""
+        out, missing = {}, []
+        for key in keys:
+            found = self._cached(key)
+            if found is None and not self.complete:
+                missing.append(key)
+            else:
+                out[key] = found or []
+        if missing:
+            fetched = self._fetch(missing)
+            self.fill(fetched)
+            out.update(fetched)
+        return out
+
+    def __getitem__(self, key: str) -> list[Statement]:
+        return self.load([key])[key]
+
+    def get(self, key: str, default=()):
+        return self[key] or default
+
+    def __contains__(self, key: str) -> bool:
+        return bool(self[key])
+
+    def holds(self, key: str) -> bool:
+        """Whether the key is cached (its statements known without a query)."""
+        return self.complete or key in self._cache
+
+    def cached(self) -> int:
+        """How many statements the cache holds (keys without statements count one)."""
+        return self._size
+
+    def items(self) -> Iterator[tuple[str, list[Statement]]]:
+        """What the cache holds, in the order it was read (all of it for a complete lookup)."""
+        with self._lock:
+            return iter(list(self._cache.items()))
+
+
+class _Stream:
+    """Every current statement, ordered by subject, property, id; iterable again and again, never held whole
+    (read per chunk of subjects unless the atlas is held complete). `len()` is a count in the store."""
+
+    def __init__(self, atlas: Atlas):
+        self._atlas = atlas
+
+    def __iter__(self) -> Iterator[Statement]:
+        atlas = self._atlas
+        if atlas.by_subject.complete:
+            for _, sts in atlas.by_subject.items():
+                yield from sts
+            return
+        subjects = store.read.current_subjects(atlas.engine)
+        for i in range(0, len(subjects), store.read.IN_CHUNK):
+            for sts in store.read.current_of(atlas.engine, subjects[i:i + store.read.IN_CHUNK]).values():
+                yield from sts
+
+    def __len__(self) -> int:
+        return self._atlas.count()
+
+
 class Atlas:
-    types: dict[str, str]
-    statements: list[Statement]
-    sources: dict[str, dict]
-    build: dict
+    """The atlas at one version. `Atlas.open(engine)` is a view of the store: the registries (`types`,
+    `sources`), `build` and `version` read at open; statements read per subject (`by_subject`) or per object
+    (`by_object`) through the store's indexes into a bounded cache, all of them at open when the atlas is small
+    (at most CACHE current statements). `Atlas(types, statements, sources, build)` (or `from_snapshot`) holds
+    a list of statements in memory instead, for tests and datasets not in a store. What is computed from the
+    whole atlas is memoised per atlas with `derived`."""
+
+    CACHE = 60_000  # statements cached per lookup; an atlas this small is read whole at open
+
+    def __init__(self, types: dict[str, str], statements: Iterable[Statement] = (), sources: dict | None = None,
+                 build: dict | None = None, version: str = "0", engine: Engine | None = None):
+        self.types, self.sources, self.build, self.version = types, sources or {}, build or {}, version
+        self.engine, self._count = engine, None
+        self._memo: dict = {}
+        self._memo_lock, self._memo_locks = threading.Lock(), {}
+        if engine is None:
+            self.statements: list[Statement] | _Stream = list(statements)
+            self._index()
+        else:
+            self.by_subject = Lookup(lambda keys: self._read(keys, objects=False), self.CACHE)
+            self.by_object = Lookup(lambda keys: self._read(keys, objects=True), self.CACHE)
+            self.statements = _Stream(self)
+            self._walks: dict[tuple[str, bool], tuple[int, int, int]] = {}
 
     @classmethod
     def from_snapshot(cls, snap: Snapshot) -> Atlas:
-        atlas = cls(snap.entities, snap.statements, snap.sources, snap.build)
-        atlas._index()
+        return cls(snap.entities, snap.statements, snap.sources, snap.build)
+
+    @classmethod
+    def open(cls, engine: Engine) -> Atlas:
+        """The atlas at the store's current version; read whole in the same transaction when it is small."""
+        with engine.connect() as conn:
+            head = store.read.view_head(conn)
+            atlas = cls(head.entities, (), head.sources, head.build, head.version, engine)
+            atlas._count = head.count
+            if head.count <= cls.CACHE:
+                subjects: dict[str, list[Statement]] = defaultdict(list)
+                objects: dict[str, list[Statement]] = defaultdict(list)
+                for st in store.read.current_all(conn):
+                    subjects[st.subject].append(st)
+                    if st.value_type == "entity":
+                        objects[st.value].append(st)
+                atlas.by_subject.fill(subjects, complete=True)
+                atlas.by_object.fill(objects, complete=True)
         return atlas
 
     def _index(self) -> None:
-        self.by_subject: dict[str, list[Statement]] = defaultdict(list)
-        self.by_object: dict[str, list[Statement]] = defaultdict(list)
+        self.by_subject: dict[str, list[Statement]] | Lookup = defaultdict(list)
+        self.by_object: dict[str, list[Statement]] | Lookup = defaultdict(list)
         for st in self.statements:
             self.by_subject[st.subject].append(st)
             if st.value_type == "entity":
                 self.by_object[st.value].append(st)
+
+    READ_AHEAD = 256
+
+    def _read(self, keys: list[str], objects: bool) -> dict[str, list[Statement]]:
+        if len(keys) == 1:
+            keys = keys + self._ahead(keys[0], objects)
+        return store.read.current_of(self.engine, keys, objects=objects)
+
+    def _ahead(self, key: str, objects: bool) -> list[str]:
+        """Read-ahead for walks over the entities of a type in id order (as `entities_of` lists them): a miss
+        just after the previous miss's read-ahead reads twice as many of the following entities with it (up to
+        READ_AHEAD); a lone look-up reads only itself."""
+        kind = self.types.get(key)
+        if kind is None:
+            return []
+        order, position = self.derived(("order", kind), lambda atlas: _order(atlas, kind))
+        at = position[key]
+        last, expected, size = self._walks.get((kind, objects), (-2, -1, 0))
+        size = min(size * 2 or 4, self.READ_AHEAD) if last < at <= expected + 8 else 0
+        self._walks[(kind, objects)] = (at, at + 1 + size, size)
+        lookup = self.by_object if objects else self.by_subject
+        return [k for k in order[at + 1:at + 1 + size] if not lookup.holds(k)]
+
+    def prefetch(self, eids: Iterable[str], objects: bool = False) -> None:
+        """Read the statements of many subjects (and, `objects`, of what points to them) in a few queries;
+        call it before walking many entities. Costs nothing on an atlas held in memory."""
+        if self.engine is not None:
+            eids = list(eids)
+            self.by_subject.load(eids)
+            if objects:
+                self.by_object.load(eids)
+
+    def chunked(self, eids: Iterable[str], objects: bool = False, size: int = 500) -> Iterator[str]:
+        """The ids, each chunk prefetched just before it is walked: many entities in bounded memory."""
+        eids = list(eids)
+        for i in range(0, len(eids), size):
+            self.prefetch(eids[i:i + size], objects)
+            yield from eids[i:i + size]
+
+    def count(self, **where) -> int:
+        """How many current statements have these column values (None: no value); all of them by default."""
+        if self.engine is None:
+            return sum(1 for st in self.statements if _matches(st, where))
+        if not where and self._count is not None:
+            return self._count
+        return store.read.current_count(self.engine, **where)
+
+    def where(self, **where) -> list[Statement]:
+        """The current statements with these column values, in statement order (a scan: once per version or
+        for one source, not per entity)."""
+        if self.engine is None:
+            return [st for st in self.statements if _matches(st, where)]
+        return store.read.current_where(self.engine, **where)
+
+    def tally(self, column: str | tuple[str, ...], **where) -> dict:
+        """value of a column (or tuple of values of several) -> how many current statements (with these other
+        column values) have it: one grouped query."""
+        if self.engine is None:
+            out: dict = defaultdict(int)
+            for st in self.statements:
+                if _matches(st, where):
+                    out[tuple(_column(st, c) for c in column) if isinstance(column, tuple) else _column(st, column)] += 1
+            return dict(out)
+        return store.read.current_tally(self.engine, column, **where)
+
+    def derived(self, name: Hashable, fn: Callable[[Atlas], Any]) -> Any:
+        """`fn(atlas)`, computed once per atlas (so once per version) and kept: whole-atlas figures and lists.
+        Threads asking for the same name while it is computed wait for that one computation."""
+        try:
+            return self._memo[name]
+        except KeyError:
+            pass
+        with self._memo_lock:
+            lock = self._memo_locks.setdefault(name, threading.Lock())
+        with lock:
+            if name not in self._memo:
+                self._memo[name] = fn(self)
+            return self._memo[name]
 
     def label(self, eid: str, lang: str = "nl") -> str:
         return self.label_lang(eid, lang)[0]
@@ -70,8 +274,12 @@ class Atlas:
         return found[0].value if found else None
 
     def entities_of(self, *types: str) -> list[str]:
+        return list(self.derived(("entities_of", types), lambda atlas: atlas._entities_of(types)))
+
+    def _entities_of(self, types: tuple[str, ...]) -> list[str]:
         schema = load_schema()
-        return sorted(e for e, t in self.types.items() if any(schema.types[t].is_a(x) for x in types))
+        kinds = {t for t in set(self.types.values()) if any(schema.types[t].is_a(x) for x in types)}
+        return sorted(e for e, t in self.types.items() if t in kinds)
 
     def active_on(self, eid: str, day: dt.date) -> bool:
         """An entity is active unless its own start/end (or founded/dissolved) dates exclude the day."""
@@ -154,6 +362,20 @@ class Atlas:
         src = self.sources.get(st.source, {})
         return {"source": st.source, "source_title": src.get("title", st.source), "locator": st.locator,
                 "quote": st.quote}
+
+
+def _order(atlas: Atlas, kind: str) -> tuple[list[str], dict[str, int]]:
+    order = sorted(e for e, t in atlas.types.items() if t == kind)
+    return order, {e: i for i, e in enumerate(order)}
+
+
+def _column(st: Statement, name: str):
+    value = getattr(st, name)
+    return str(value) if name in ("valid_from", "valid_to") and value is not None else value
+
+
+def _matches(st: Statement, where: dict) -> bool:
+    return all((_column(st, k) or None) == v if v is None else _column(st, k) == v for k, v in where.items())
 
 
 def _first_day(value: str) -> dt.date:
@@ -329,9 +551,14 @@ def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None) -> di
 
 def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> list[dict]:
     """The report's LIVC-R counts per area (all areas when none is given), each with its citation."""
+    figures = atlas.derived(("livcr_figures", lang), lambda atlas: _livcr_figures(atlas, lang))
+    return [dict(f) for f in figures if not area or f["area"] == area]
+
+
+def _livcr_figures(atlas: Atlas, lang: str) -> list[dict]:
     figures = []
-    for mid in atlas.entities_of("Measure"):
-        if atlas.first(mid, "subject") != "body/livcr" or area and atlas.first(mid, "area") != area:
+    for mid in atlas.chunked(atlas.entities_of("Measure")):
+        if atlas.first(mid, "subject") != "body/livcr":
             continue
         count = atlas.values(mid, "count")
         figures.append({"id": mid, "label": atlas.label(mid, lang), "area": atlas.first(mid, "area"),

@@ -70,7 +70,7 @@ class FactFinder:
         self.ing = ingester
         self.atlas = ingester.atlas
         self.held_events: dict[str, list[str]] = {}
-        for event in self.atlas.entities_of("Event"):
+        for event in self.atlas.chunked(self.atlas.entities_of("Event")):
             for st in self.atlas.values(event, "date"):
                 self.held_events.setdefault(str(st.value), []).append(event)
 

@@ -164,7 +164,7 @@ class Recognizer:
                     rec._add(_keys(name), Candidate("region", f"region/{region}"))
             rec._add_units(gaz.load())
         if atlas is not None:
-            for eid in atlas.entities_of(*ENTITY_TYPES):
+            for eid in atlas.chunked(atlas.entities_of(*ENTITY_TYPES)):
                 names = set(atlas.labels(eid).values())
                 if not exact:
                     names |= {s.value for s in atlas.values(eid, "alias")}

@@ -120,7 +120,7 @@ class Ingester:
         self.recognizer = recognizer or Recognizer.build(atlas)
         self.facts = FactFinder(self)
         self.acts: dict[str, list[str]] = {}
-        for act in atlas.entities_of("LegalAct"):
+        for act in atlas.chunked(atlas.entities_of("LegalAct")):
             for st in atlas.values(act, "signed"):
                 self.acts.setdefault(str(st.value), []).append(act)
             for st in atlas.values(act, "numac"):

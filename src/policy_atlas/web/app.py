@@ -1,4 +1,4 @@
-"""The application: one atlas snapshot loaded per process, pages registered once as HTML and JSON."""
+"""The application: a view of the store at its current version per process, pages registered once as HTML and JSON."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import dataset, store
+from .. import annex, currency, dataset, landscape, store
 from ..queries import Atlas
 from ..search import Index
 from ..version import package_version
@@ -72,8 +72,13 @@ class AtlasState:
                     store.build(dataset.load(), self.engine)
             version = store.version(self.engine)
             if self._loaded is None or self._loaded.version != version:
-                self._loaded = _Loaded(version, _epoch(store.changed_at(self.engine)),
-                                       Atlas.from_snapshot(store.snapshot(self.engine)))
+                atlas = Atlas.open(self.engine)
+                loaded = _Loaded(atlas.version, _epoch(store.changed_at(self.engine)), atlas)
+                if self._loaded is None:  # nothing to serve meanwhile: serve now, warm in the background
+                    threading.Thread(target=loaded.warm, name="atlas-warm", daemon=True).start()
+                else:
+                    loaded.warm()
+                self._loaded = loaded
             self._checked = time.monotonic()
             return self._loaded
         finally:
@@ -99,11 +104,20 @@ class AtlasState:
 
 
 class _Loaded:
-    """One build's snapshot and what is derived from it, made when first needed."""
+    """The atlas at one version (a view of the store) and what is derived from it. `warm` computes, in the
+    reloading thread and before this version is served, what only changes with the version (WARM: each a
+    function of the atlas that memoises with `atlas.derived`); the rest is made when first needed."""
+
+    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items)
 
     def __init__(self, version: str, changed: float | None, atlas: Atlas):
         self.version, self.atlas = version, atlas
         self.changed = changed or _epoch(atlas.build.get("finished_at")) or time.time()
+
+    def warm(self) -> _Loaded:
+        for compute in self.WARM:
+            compute(self.atlas)
+        return self
 
     @cached_property
     def index(self) -> Index:

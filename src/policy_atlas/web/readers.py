@@ -123,8 +123,8 @@ def _serve(conn: Connection, url: str, memory: int) -> None:
     engine = store.connect(url)
 
     def load():
-        version = store.version(engine)
-        return version, Ingester(Atlas.from_snapshot(store.snapshot(engine)))
+        atlas = Atlas.open(engine)
+        return atlas.version, Ingester(atlas)
 
     loaded, ingester = load()
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
