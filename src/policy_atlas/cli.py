@@ -72,12 +72,12 @@ def _force_bar() -> bool:
     return bool(os.environ.get("ATLAS_PROGRESS"))
 
 
-def _load(path: Optional[Path]) -> dataset_mod.Dataset:
+def _load(path: Optional[Path], previous: Optional[dataset_mod.Previous] = None) -> dataset_mod.Dataset:
     root = path or dataset_mod.default_path()
-    files = sorted(root.glob("*/*.yaml")) if root.is_dir() else []
+    files = (1 + len(list(root.glob("*/*.yaml")))) if root.is_dir() else 0
     with _progress() as bar:
-        task = bar.add_task("reading dataset", total=len(files) or None)
-        ds = dataset_mod.load(root, progress=lambda _f: bar.advance(task))
+        task = bar.add_task("reading dataset", total=files or None)
+        ds = dataset_mod.load(root, progress=lambda _f: bar.advance(task), previous=previous)
     for warning in ds.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     return ds
@@ -96,22 +96,28 @@ def validate(dataset: Optional[Path] = DATA_OPTION) -> None:
 
 
 @app.command()
-def build(dataset: Optional[Path] = DATA_OPTION, db: Optional[str] = DB_OPTION) -> None:
+def build(dataset: Optional[Path] = DATA_OPTION, db: Optional[str] = DB_OPTION,
+          full: bool = typer.Option(False, "--full", help="Read and check every file again (by default only the "
+                                    "files that changed since the last build, and those depending on them).")) -> None:
     """Validate the dataset and write it into the database in one transaction (history is kept)."""
-    ds = _load(dataset)
+    engine = store.connect(db)
+    with _database_errors(engine):
+        previous = None if full else store.previous_files(engine)
+    ds = _load(dataset, previous)
     if ds.problems:
         for problem in ds.problems:
             err.print(f"error: {problem}", highlight=False, markup=False)
         err.print("build refused: the database was not touched")
         raise typer.Exit(1)
-    engine = store.connect(db)
+    total = len(ds.statements) + len(ds.kept)
     with _progress() as bar, _database_errors(engine):
-        task = bar.add_task("writing statements", total=len(ds.statements))
+        task = bar.add_task("writing statements", total=total)
         result = store.build(ds, engine, label=str(dataset or "bundled:belgium"),
                              progress=lambda n: bar.advance(task, n))
-        bar.update(task, completed=len(ds.statements))
+        bar.update(task, completed=total)
     out.print(f"build {result['build']}: {result['statements']} current statements, "
-              f"{result['added']} added, {result['retracted']} retracted -> {store.masked(engine)}", highlight=False)
+              f"{result['added']} added, {result['retracted']} retracted ({result['read']} of {result['files']} "
+              f"files read) -> {store.masked(engine)}", highlight=False)
 
 
 @contextmanager

@@ -2,13 +2,20 @@
 
 A dataset is a folder: `sources.yaml` and one folder per kind of entity holding
 YAML files. See docs/dataset.md for the format.
+
+A load given the per-file state of the previous build (`Previous`, kept by the store) reads again only the files
+that changed and those whose statements depend on an entity or source that changed; the statements of the
+others are named by id in `Dataset.kept` (docs/architecture.md, "Incremental builds").
 """
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,6 +26,7 @@ from . import gazetteer as gaz
 from . import sources as srcs
 from .model import FuzzyDate, ModelError, RANKS, Schema, Statement, coerce_value, load_schema
 from .sourcetext import open_source, shared_dir
+from .version import package_version
 
 ID_RE = re.compile(r"^[a-z]+/[a-z0-9][a-z0-9._-]*$")
 LINE_KEY = "__line__"
@@ -50,6 +58,30 @@ class Entity:
 
 
 @dataclass
+class FileState:
+    """What one dataset file gave a build: its content hash, the entities it declares (id -> [type, origin]), the
+    sources it declares (id -> [hash of the record as written, the record as checked]), the entity and source ids
+    its statements depend on, and the ids of its statements."""
+    hash: str
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[str, list] = field(default_factory=dict)
+    refs: list[str] = field(default_factory=list)
+    cites: list[str] = field(default_factory=list)
+    statements: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Previous:
+    """The per-file state of the last build from a dataset folder, as the store keeps it. `fingerprint` covers
+    the folder, the code and schema that checked it and the gazetteer; `texts` the size and time of the source
+    texts the quotes were checked against; if either differs now, every file is read again."""
+    fingerprint: str
+    texts: dict[str, list[int]]
+    files: dict[str, FileState]
+    build: int | None = None
+
+
+@dataclass
 class Dataset:
     entities: dict[str, Entity] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
@@ -57,6 +89,14 @@ class Dataset:
     problems: list[Problem] = field(default_factory=list)
     rejected: set[str] = field(default_factory=set)  # declared ids whose declaration failed
     warnings: list[str] = field(default_factory=list)
+    # a dataset read from a folder: its files' state, which files were read, and (incremental) the statements
+    # of the files left unread and the build whose state it extends
+    files: dict[str, FileState] | None = None
+    reread: list[str] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)
+    base: int | None = None
+    fingerprint: str | None = None
+    texts: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -90,9 +130,10 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
-def read_yaml(path: Path, ds: Dataset) -> Any:
+def read_yaml(path: Path, ds: Dataset, data: bytes | None = None) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        text = path.read_text(encoding="utf-8") if data is None else data.decode("utf-8")
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -103,21 +144,47 @@ def read_yaml(path: Path, ds: Dataset) -> Any:
     return None
 
 
-def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) -> Dataset:
-    """Read and validate a dataset folder. Problems are collected in `Dataset.problems`."""
+SOURCES_FILE = "sources.yaml"
+CORPUS_INDEX = "corpus/index.json"  # the corpus sources' records are filled from it
+
+
+def load(path: Path | None = None, *, check_quotes: bool = True, progress=None,
+         previous: Previous | None = None) -> Dataset:
+    """Read and validate a dataset folder. Problems are collected in `Dataset.problems`. With `previous` (the
+    state of the last build), files that did not change and depend on nothing that changed are not read:
+    their statements are only named in `Dataset.kept`."""
     root = Path(path) if path else default_path()
     ds = Dataset()
     schema = load_schema()
     if not root.is_dir():
         ds.error(str(root), "dataset folder not found")
         return ds
-    _load_sources(root, ds)
+    paths = {SOURCES_FILE: root / SOURCES_FILE} | {f"{p.parent.name}/{p.name}": p for p in sorted(root.glob("*/*.yaml"))}
+    data = {rel: _read_bytes(p) for rel, p in paths.items()}
+    hashes = {rel: hashlib.sha1(b).hexdigest() if b is not None else "" for rel, b in data.items()}
+    ds.fingerprint = fingerprint(root, check_quotes)
+    old = previous.files if previous and previous.fingerprint == ds.fingerprint and _texts(previous.texts) == previous.texts else {}
+    ds.base = previous.build if old else None
+    stale = [rel for rel in paths if rel not in old or old[rel].hash != hashes[rel]]
+    docs = {rel: read_yaml(paths[rel], ds, data[rel]) for rel in stale}
+    reread = set(stale) | _affected(old, docs, set(paths)) if old else set(paths)
+    for rel in reread - set(docs):
+        docs[rel] = read_yaml(paths[rel], ds, data[rel])
+    ds.reread = [rel for rel in paths if rel in reread]
+    sources_doc = docs.get(SOURCES_FILE) if SOURCES_FILE in reread else None
+    _add_sources(paths[SOURCES_FILE], (sources_doc or {}).get("sources") or [], ds)
+    if SOURCES_FILE not in reread:
+        ds.sources.update({sid: rec for sid, (_, rec) in old[SOURCES_FILE].sources.items()})
     _add_gazetteer(ds)
-    files = sorted(p for p in root.glob("*/*.yaml"))
+    for rel in paths:
+        if rel not in reread and rel != SOURCES_FILE:
+            _restore(old[rel], ds)
     raw_records: list[tuple[Path, dict]] = []
-    for f in files:
-        doc = read_yaml(f, ds)
-        if doc is None:
+    for rel in ds.reread:
+        f, doc = paths[rel], docs[rel]
+        if progress:
+            progress(f)
+        if rel == SOURCES_FILE or doc is None:
             continue
         if not isinstance(doc, dict):
             ds.error(str(f), "a dataset file is a mapping with `entities:` and/or `facts:`")
@@ -131,8 +198,10 @@ def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) 
         _add_sources(f, doc.get("sources") or [], ds)
         for rec in doc.get("entities") or []:
             _declare_entity(schema, f, rec, ds)
-        if progress:
-            progress(f)
+    if progress:
+        for rel in paths:
+            if rel not in reread:
+                progress(paths[rel])
     for f, doc in raw_records:
         defaults = {"src": doc.get("source"), "lang": doc.get("lang", "nl")}
         for rec in doc.get("entities") or []:
@@ -146,7 +215,108 @@ def load(path: Path | None = None, *, check_quotes: bool = True, progress=None) 
                 continue
             _add_statement(schema, f, subject, st, defaults, ds)
     _check_statements(schema, ds, check_quotes)
+    ds.files = _file_states(ds, old, paths, hashes, docs)
+    ds.texts = _texts({CORPUS_INDEX: [], **{src["path"]: [] for src in ds.sources.values() if src.get("path")}})
     return ds
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def fingerprint(root: Path, check_quotes: bool) -> str:
+    """What the state of a build depends on besides the files: the folder, the version, the code and schema that
+    check the files, and the gazetteer."""
+    package = Path(__file__).parent
+    parts = [package / name for name in ("dataset.py", "model.py", "sources.py", "sourcetext.py", "gazetteer.py",
+                                         "schema/model.yaml")]
+    parts += sorted((package / "data" / "gazetteer").glob("*"))
+    digest = hashlib.sha1(json.dumps([str(root.resolve()), package_version(), check_quotes]).encode())
+    for part in parts:
+        digest.update(_read_bytes(part) or b"")
+    return digest.hexdigest()
+
+
+def _texts(stamps: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Size and modification time (ns) of each source text (by its path under the shared folder); [] if missing."""
+    out = {}
+    for rel in stamps:
+        try:
+            st = os.stat(shared_dir() / rel)
+            out[rel] = [st.st_size, st.st_mtime_ns]
+        except OSError:
+            out[rel] = []
+    return out
+
+
+def _declared(doc: Any, key: str) -> list[dict]:
+    records = doc.get(key) if isinstance(doc, dict) else None
+    return [r for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)] if isinstance(records, list) else []
+
+
+def _record_hash(rec: dict) -> str:
+    return hashlib.sha1(json.dumps({k: v for k, v in rec.items() if k != LINE_KEY}, sort_keys=True, default=str,
+                                   ensure_ascii=False).encode()).hexdigest()
+
+
+def _affected(old: dict[str, FileState], docs: dict[str, Any], present: set[str]) -> set[str]:
+    """Unchanged files to read again: those whose statements name an entity or source that a changed or removed
+    file declared and no longer declares the same way, and those declaring an id a changed file now declares too
+    (so that the duplicate is reported as a full read reports it)."""
+    types = {rec["id"]: str(rec.get("type")) for doc in docs.values() for rec in _declared(doc, "entities")}
+    records = {rec["id"]: _record_hash(rec) for doc in docs.values() for rec in _declared(doc, "sources")}
+    dirty = set()
+    for rel in set(docs) | (set(old) - present):
+        state = old.get(rel)
+        if state is None:
+            continue
+        dirty |= {eid for eid, (etype, _) in state.entities.items() if types.get(eid) != etype}
+        dirty |= {sid for sid, (digest, _) in state.sources.items() if records.get(sid) != digest}
+    return {rel for rel, state in old.items() if rel in present and rel not in docs and (
+        dirty.intersection(state.refs) or dirty.intersection(state.cites)
+        or types.keys() & state.entities.keys() or records.keys() & state.sources.keys())}
+
+
+def _restore(state: FileState, ds: Dataset) -> None:
+    """A file not read again: its sources and entities from its state, its statements by id."""
+    ds.sources.update({sid: rec for sid, (_, rec) in state.sources.items()})
+    ds.entities.update({eid: Entity(eid, etype, {}, origin) for eid, (etype, origin) in state.entities.items()})
+    ds.kept.update(state.statements)
+
+
+def _file_states(ds: Dataset, old: dict[str, FileState], paths: dict[str, Path], hashes: dict[str, str],
+                 docs: dict[str, Any]) -> dict[str, FileState]:
+    """The state of every file: kept from `old` for a file not read, else what it gave this load."""
+    states = {rel: old[rel] if rel not in docs else FileState(hashes[rel]) for rel in paths}
+    owner = {str(paths[rel]): states[rel] for rel in docs}
+
+    def state_of(origin: str | None) -> FileState | None:
+        if origin is None:
+            return None
+        return owner.get(origin) or owner.get(origin.rpartition(":")[0])
+
+    for rel in docs:
+        for rec in _declared(docs[rel], "sources"):
+            if rec["id"] in ds.sources:
+                states[rel].sources[rec["id"]] = [_record_hash(rec), ds.sources[rec["id"]]]
+    for entity in ds.entities.values():
+        if (state := state_of(entity.origin)) is not None:
+            state.entities[entity.id] = [entity.type, entity.origin]
+    refs: dict[int, set[str]] = {}
+    cites: dict[int, set[str]] = {}
+    for st in ds.statements:
+        if (state := state_of(st.origin)) is None:
+            continue
+        state.statements.append(st.id)
+        refs.setdefault(id(state), set()).update((st.subject, st.value) if st.value_type == "entity" else (st.subject,))
+        cites.setdefault(id(state), set()).add(st.source)
+    for rel in docs:
+        states[rel].refs = sorted(refs.get(id(states[rel]), ()))
+        states[rel].cites = sorted(cites.get(id(states[rel]), ()))
+    return states
 
 
 def _key_line(path: Path, key: Any) -> int:
@@ -158,11 +328,6 @@ def _key_line(path: Path, key: Any) -> int:
 def _origin(path: Path, rec: Any) -> str:
     line = rec.get(LINE_KEY) if isinstance(rec, dict) else None
     return f"{path}:{line}" if line else str(path)
-
-
-def _load_sources(root: Path, ds: Dataset) -> None:
-    doc = read_yaml(root / "sources.yaml", ds) or {}
-    _add_sources(root / "sources.yaml", doc.get("sources") or [], ds)
 
 
 def _add_sources(path: Path, records: list, ds: Dataset) -> None:
@@ -188,29 +353,41 @@ def _add_gazetteer(ds: Dataset) -> None:
     """Municipalities, arrondissements and provinces come from the gazetteer, cited to REFNIS."""
     g = gaz.load()
     _add_sources(Path("gazetteer/mergers.yaml"), [s for s in g.sources if s["id"] not in ds.sources], ds)  # a dump declares them too
+    entities, statements = _gazetteer_part()
+    ds.entities.update(entities)
+    ds.statements += statements
+
+
+@cache
+def _gazetteer_part() -> tuple[dict[str, Entity], list[Statement]]:
+    """The gazetteer's entities and statements, made once per process (statements are immutable)."""
+    g = gaz.load()
+    entities: dict[str, Entity] = {}
+    statements: list[Statement] = []
     for nis, unit in g.units.items():
         etype = "Province" if unit["kind"] == "province" else "Arrondissement"
         eid = f"{'prov' if etype == 'Province' else 'arr'}/{nis}"
-        ds.entities[eid] = Entity(eid, etype, {"nl": unit["name_nl"], "fr": unit["name_fr"]}, "gazetteer")
+        entities[eid] = Entity(eid, etype, {"nl": unit["name_nl"], "fr": unit["name_fr"]}, "gazetteer")
         ref = dict(source=REFNIS_SOURCE, locator=f"code {nis}", origin="gazetteer")
-        ds.statements += [Statement(eid, "name", n, "text", lang=lang, **ref) for lang, n in ds.entities[eid].labels.items()]
-        ds.statements += [Statement(eid, "nis_code", nis, "text", **ref)]
+        statements += [Statement(eid, "name", n, "text", lang=lang, **ref) for lang, n in entities[eid].labels.items()]
+        statements += [Statement(eid, "nis_code", nis, "text", **ref)]
         if etype == "Arrondissement" and gaz.province_of(nis):
-            ds.statements.append(Statement(eid, "province", f"prov/{gaz.province_of(nis)}", "entity", **ref))
+            statements.append(Statement(eid, "province", f"prov/{gaz.province_of(nis)}", "entity", **ref))
     for m in g:
         labels = {"nl": m.name_nl, "fr": m.name_fr, **({"de": m.name_de} if m.name_de else {})}
-        ds.entities[m.entity_id] = Entity(m.entity_id, "Municipality", labels, "gazetteer")
+        entities[m.entity_id] = Entity(m.entity_id, "Municipality", labels, "gazetteer")
         ref = dict(source=m.code_source, locator=f"code {m.nis}", origin="gazetteer")
-        ds.statements += [Statement(m.entity_id, "name", n, "text", lang=lang, **ref) for lang, n in labels.items()]
-        ds.statements += g.history_statements(m)
-        ds.statements += [
+        statements += [Statement(m.entity_id, "name", n, "text", lang=lang, **ref) for lang, n in labels.items()]
+        statements += g.history_statements(m)
+        statements += [
             Statement(m.entity_id, "nis_code", m.nis, "text", **ref),
             Statement(m.entity_id, "arrondissement", f"arr/{m.arrondissement}", "entity", **ref),
             Statement(m.entity_id, "language_regime", m.language_regime, "enum", **ref),
         ]
         if m.population is not None:
-            ds.statements.append(Statement(m.entity_id, "population", str(m.population), "integer",
-                                           source=TOPO_SOURCE, locator=f"nis {m.nis}", origin="gazetteer"))
+            statements.append(Statement(m.entity_id, "population", str(m.population), "integer",
+                                        source=TOPO_SOURCE, locator=f"nis {m.nis}", origin="gazetteer"))
+    return entities, statements
 
 
 def _declare_entity(schema: Schema, path: Path, rec: Any, ds: Dataset) -> None:
@@ -312,12 +489,16 @@ def _quote(raw: Any) -> str | None:
 
 
 def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
-    texts = {}
-    for sid, src in ds.sources.items():
-        if src.get("path"):
+    texts: dict[str, Any] = {}
+
+    def text_of(sid: str):  # opened when first cited: an incremental load checks few sources
+        if sid not in texts:
+            src = ds.sources[sid]
             texts[sid] = open_source(str(shared_dir() / src["path"]))
             if texts[sid] is None:
                 ds.warnings.append(f"source {sid}: text {src['path']} not found; its quotes were not checked")
+        return texts[sid]
+
     located: list[Statement] = []
     for st in ds.statements:
         origin = st.origin or st.subject
@@ -332,7 +513,7 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
         if st.lang and st.lang not in schema.languages:
             ds.error(origin, f"{st.subject}.{st.prop}: unknown language {st.lang!r}")
         source = ds.sources.get(st.source, {})
-        text = texts.get(st.source)
+        text = text_of(st.source) if source.get("path") else None
         line = None
         if source.get("path"):
             if not st.quote:

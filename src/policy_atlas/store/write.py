@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..dataset import Dataset
 from ..model import Statement
 from .curation import build_plan, restore_registries
+from .files import record as record_files
 from .migrate import upgrade
 from .schema import SCHEMA_VERSION, builds, entities, meta, sources, statement_log, statements
 
@@ -77,7 +78,8 @@ def bump_version(conn: Connection, at: str) -> str:
 
 
 def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[int], None] | None = None) -> dict:
-    """Write the dataset into the store in one transaction and return what changed."""
+    """Write the dataset into the store in one transaction and return what changed. A dataset read incrementally
+    (`ds.kept`: statements of files not read again) gives the same result as a full read of the same files."""
     if not ds.ok:
         raise ValueError("refusing to build a dataset with problems")
     upgrade(engine)
@@ -86,19 +88,35 @@ def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[i
         build_id = conn.execute(builds.insert().values(started_at=started, dataset=label)).inserted_primary_key[0]
         current = set(conn.execute(select(statements.c.id).where(statements.c.current)).scalars())
         wanted = {st.id: st for st in ds.statements}
-        keep_out, keep_in = build_plan(conn, set(wanted), current)  # what accepted proposals decided stays decided
-        changed = append(conn, [st for sid, st in wanted.items() if sid not in current and sid not in keep_out],
-                         sorted(current - set(wanted) - keep_in), at=started, build_id=build_id, progress=progress)
+        ids = set(wanted) | ds.kept
+        keep_out, keep_in = build_plan(conn, ids, current)  # what accepted proposals decided stays decided
+        adds = [st for sid, st in wanted.items() if sid not in current and sid not in keep_out]
+        adds += _stored(conn, sorted(ds.kept - set(wanted) - current - keep_out))
+        changed = append(conn, adds, sorted(current - ids - keep_in), at=started, build_id=build_id, progress=progress)
         _replace(conn, entities, [{"id": e.id, "type": e.type} for e in ds.entities.values()])
         _replace(conn, sources, [{"id": k, "data": json.dumps(v, ensure_ascii=False, default=str)}
                                  for k, v in ds.sources.items()])
         restore_registries(conn)
+        record_files(conn, ds, build_id)
         conn.execute(meta.delete().where(meta.c.key == "schema_version"))
         conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
         conn.execute(builds.update().where(builds.c.id == build_id).values(
             finished_at=now(), added=changed["added"], retracted=changed["retracted"]))
     return {"build": build_id, "added": changed["added"], "retracted": changed["retracted"],
-            "statements": len(wanted), "version": changed["version"]}
+            "statements": len(ids), "version": changed["version"], "read": len(ds.reread),
+            "files": len(ds.files or ())}
+
+
+_STORED = [c for c in statements.c if c.name not in ("id", "current")]
+
+
+def _stored(conn: Connection, ids: list[str]) -> list[Statement]:
+    """Statements of files not read again that are not current (a retracted one wanted again): from the store,
+    where every statement a build ever wanted is kept."""
+    out = []
+    for part in _chunks(ids):
+        out += [Statement.from_text(**row._mapping) for row in conn.execute(select(*_STORED).where(statements.c.id.in_(part)))]
+    return out
 
 
 def _replace(conn, table: Table, rows: list[dict]) -> None:
