@@ -128,9 +128,10 @@ def build_files(root: Path, url: str, *, full: bool = False) -> dict:
     """`policy-atlas build --dataset ROOT` in process (`full`: every file read and checked again)."""
     from policy_atlas import dataset, store
 
-    ds = dataset.load(root)
+    engine = store.connect(url)
+    ds = dataset.load(root, previous=None if full else store.previous_files(engine))
     assert ds.ok, ds.problems[:5]
-    return store.build(ds, store.connect(url), label=str(root))
+    return store.build(ds, engine, label=str(root))
 
 
 def build_figures(root: Path, url: str) -> dict:
@@ -261,8 +262,6 @@ async def _load(base: str, clients: int, requests: int) -> dict:
 
 
 def main() -> None:
-    from policy_atlas import store
-
     factors = [int(f) for f in sys.argv[1:]] or [1, 10]
     tmp = Path(tempfile.mkdtemp(prefix="atlas-scale-"))
     rows = {}

@@ -112,8 +112,72 @@ class _DateError(yaml.constructor.ConstructorError):
     """An unquoted date that does not exist (2019-02-31)."""
 
 
+_STR, _MAP, _SEQ = ("tag:yaml.org,2002:" + kind for kind in ("str", "map", "seq"))
+_MERGE = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> its implicit tag (a tag depends on the text alone)
+
+
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """A YAML loader (libyaml's parser when installed) that remembers the line of every mapping."""
+    """A YAML loader (libyaml's parser when installed) that remembers the line of every mapping. What a dataset
+    file is made of (plain mappings, lists and strings) is built straight from the parsed nodes; anything else
+    (numbers, dates, merge keys, explicit tags) by the safe constructor."""
+
+    def resolve(self, kind, value, implicit, _scalar=yaml.ScalarNode, _plain=_PLAIN_TAGS):
+        if kind is _scalar:
+            if implicit[0]:
+                tag = _plain.get(value)  # keys and codes repeat in every file
+                if tag is None:
+                    if len(_plain) > 50_000:
+                        _plain.clear()
+                    tag = _plain[value] = super().resolve(kind, value, implicit)
+                return tag
+            if implicit[1]:  # quoted
+                return _STR
+        return super().resolve(kind, value, implicit)
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        return None if node is None else self._build(node, {}, set())
+
+    def _build(self, node, built: dict, open_: set, _scalar=yaml.ScalarNode, _mapping=yaml.MappingNode,
+               _sequence=yaml.SequenceNode):
+        kind, tag = type(node), node.tag
+        if kind is _scalar:
+            return node.value if tag == _STR else self.construct_object(node, deep=True)
+        key = id(node)
+        if key in built:  # an alias: the same object, as the safe constructor gives
+            return built[key]
+        if key in open_:
+            raise yaml.constructor.ConstructorError(None, None, "found unconstructable recursive node",
+                                                    node.start_mark)
+        open_.add(key)
+        if kind is _mapping and tag == _MAP:
+            out: Any = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _STR and type(key_node) is _scalar:
+                    name = key_node.value
+                elif key_node.tag == _MERGE:  # merge keys: the safe constructor's way
+                    open_.discard(key)
+                    return self.construct_object(node, deep=True)
+                else:
+                    name = self._build(key_node, built, open_)
+                    try:
+                        hash(name)
+                    except TypeError:
+                        raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                                "found unhashable key", key_node.start_mark) from None
+                out[name] = (value_node.value if value_node.tag == _STR and type(value_node) is _scalar
+                             else self._build(value_node, built, open_))
+            out[LINE_KEY] = node.start_mark.line + 1
+        elif kind is _sequence and tag == _SEQ:
+            out = [item.value if item.tag == _STR and type(item) is _scalar else self._build(item, built, open_)
+                   for item in node.value]
+        else:
+            open_.discard(key)
+            return self.construct_object(node, deep=True)  # explicit tags (!!set, !!omap, …) or errors
+        open_.discard(key)
+        built[key] = out
+        return out
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
@@ -296,7 +360,7 @@ def _file_states(ds: Dataset, old: dict[str, FileState], paths: dict[str, Path],
     def state_of(origin: str | None) -> FileState | None:
         if origin is None:
             return None
-        return owner.get(origin) or owner.get(origin.rpartition(":")[0])
+        return owner.get(origin.rpartition(":")[0]) or owner.get(origin)
 
     for rel in docs:
         for rec in _declared(docs[rel], "sources"):
@@ -499,6 +563,7 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
                 ds.warnings.append(f"source {sid}: text {src['path']} not found; its quotes were not checked")
         return texts[sid]
 
+    found: dict[tuple[str, str], int | None] = {}
     located: list[Statement] = []
     for st in ds.statements:
         origin = st.origin or st.subject
@@ -520,8 +585,11 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
                 ds.error(origin, f"{st.subject}.{st.prop}: a statement from {st.source} needs a verbatim quote (q:)")
                 continue
             if check_quotes and text is not None:
-                lines = [text.find(fragment) for fragment in st.quote.split(QUOTE_GAP)]
-                line = None if None in lines else lines[0]
+                key = (st.source, st.quote)  # a quote is often cited by several statements (a list of values)
+                if key not in found:
+                    lines = [text.find(fragment) for fragment in st.quote.split(QUOTE_GAP)]
+                    found[key] = None if None in lines else lines[0]
+                line = found[key]
                 if line is None:
                     ds.error(origin, f"{st.subject}.{st.prop}: quote not found word for word in "
                                      f"{source['path']}: {st.quote[:80]!r}")
@@ -542,9 +610,9 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
                 ds.error(origin, f"{st.subject}.{st.prop}: needs a locator (fn:, loc:) or a quote in a held text")
                 continue
             locator = f"line {line}" if line else ("editorial" if st.source == "editorial" else None)
-            st = _with(st, locator=locator)
+            st = _located(st, locator)
         elif line and not st.locator.startswith("line"):
-            st = _with(st, locator=f"{st.locator}; line {line}")
+            st = _located(st, f"{st.locator}; line {line}")
         located.append(st)
     ds.statements = located
     _warn_undated_beside_dated(ds)
@@ -572,10 +640,9 @@ def _warn_undated_beside_dated(ds: Dataset) -> None:
                                    "it holds at every date; give from:/to: or the reason in a note")
 
 
-def _with(st: Statement, **changes) -> Statement:
-    data = {k: getattr(st, k) for k in Statement.__dataclass_fields__}
-    data.update(changes)
-    return Statement(**data)
+def _located(st: Statement, locator: str | None) -> Statement:
+    return Statement(st.subject, st.prop, st.value, st.value_type, st.lang, st.valid_from, st.valid_to, st.source,
+                     locator, st.quote, st.rank, st.note, st.origin)
 
 
 def _check_reference(schema: Schema, ds: Dataset, st: Statement, origin: str) -> None:

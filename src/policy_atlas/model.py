@@ -154,6 +154,9 @@ def load_schema() -> Schema:
     return Schema(yaml.safe_load(text))
 
 
+_json_str = json.encoder.encode_basestring  # a JSON string as json.dumps(..., ensure_ascii=False) writes it
+
+
 @dataclass(frozen=True)
 class Statement:
     """One sourced value: subject, property, value, validity, source, locator, quote, rank."""
@@ -183,7 +186,11 @@ class Statement:
     def id(self) -> str:
         key = [self.subject, self.prop, self.value, self.lang, str(self.valid_from or ""),
                str(self.valid_to or ""), self.source, self.locator, self.quote, self.rank, self.note]
-        return hashlib.sha1(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
+        if all(type(part) is str or part is None for part in key):  # what json.dumps(key, ensure_ascii=False) writes
+            text = "[" + ", ".join("null" if part is None else _json_str(part) for part in key) + "]"
+        else:
+            text = json.dumps(key, ensure_ascii=False)
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def holds_on(self, day: dt.date) -> bool:
         if self.rank == "deprecated":

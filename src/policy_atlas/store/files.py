@@ -6,8 +6,6 @@ the files were checked with. A build from a dataset made in memory clears it (th
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-
 from sqlalchemy import Column, String, Table, Text, inspect, select
 from sqlalchemy.engine import Connection, Engine
 
@@ -57,9 +55,8 @@ def record(conn: Connection, ds: Dataset, build_id: int) -> None:
         gone = sorted((stored - set(ds.files)) | (stored & set(ds.reread)))
         for i in range(0, len(gone), 500):
             conn.execute(build_files.delete().where(build_files.c.path.in_(gone[i:i + 500])))
-    rows = [{"path": rel, "hash": ds.files[rel].hash, "state": json.dumps(asdict(ds.files[rel]), ensure_ascii=False,
-                                                                          default=str)}
-            for rel in ds.reread]
+    rows = [{"path": rel, "hash": ds.files[rel].hash,
+             "state": json.dumps(vars(ds.files[rel]), ensure_ascii=False, default=str)} for rel in ds.reread]
     for i in range(0, len(rows), 200):
         conn.execute(build_files.insert(), rows[i:i + 200])
     conn.execute(meta.insert().values(key=HEAD, value=json.dumps(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from operator import itemgetter
 from typing import Callable
 
 from sqlalchemy import Table, cast, func, select, update
@@ -37,6 +38,31 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[i:i + size]
 
 
+def _insert(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """Many rows of the same keys. SQLite: straight to the driver (a build inserts hundreds of thousands of rows and
+    SQLAlchemy's per-row parameter handling would cost more than SQLite itself)."""
+    if conn.dialect.name != "sqlite" or not rows:
+        conn.execute(table.insert(), rows)
+        return
+    keys = list(rows[0])
+    columns = ", ".join(f'"{k}"' for k in keys)
+    sql = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(keys))})"
+    conn.exec_driver_sql(sql, list(map(itemgetter(*keys), rows)) if len(keys) > 1 else [(row[keys[0]],) for row in rows])
+
+
+def _known(conn: Connection, ids: list[str]) -> dict[str, bool]:
+    """Which of `ids` the store holds, and whether each is current."""
+    known: dict[str, bool] = {}
+    for part in _chunks(ids):
+        if conn.dialect.name == "sqlite":  # the driver directly: SQLAlchemy would compile an IN of 500 each time
+            rows = conn.exec_driver_sql(f'SELECT id, "current" FROM statements WHERE id IN ({", ".join("?" * len(part))})',
+                                        tuple(part))
+        else:
+            rows = conn.execute(select(statements.c.id, statements.c.current).where(statements.c.id.in_(part)))
+        known.update((sid, bool(flag)) for sid, flag in rows)
+    return known
+
+
 def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: str, build_id: int | None = None,
            proposal_id: int | None = None, actor: str | None = None, reason: str | None = None,
            progress: Callable[[int], None] | None = None) -> dict:
@@ -44,14 +70,12 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
     statements, log each real change, flip `current`, bump the atlas version. Returns the counts and version."""
     wanted = {st.id: st for st in adds}
     ids = list(wanted) + list(retracts)
-    known: dict[str, bool] = {}
-    for part in _chunks(ids):
-        known.update(conn.execute(select(statements.c.id, statements.c.current).where(statements.c.id.in_(part))).all())
+    known = _known(conn, ids)
     fresh = [_row(st) for sid, st in wanted.items() if sid not in known]
     revived = [sid for sid in wanted if known.get(sid) is False]
     dropped = sorted({sid for sid in retracts if known.get(sid) and sid not in wanted})
     for part in _chunks(fresh):
-        conn.execute(statements.insert(), part)
+        _insert(conn, statements, part)
         if progress:
             progress(len(part))
     for flag, part_ids in ((True, revived), (False, dropped)):
@@ -62,7 +86,7 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
     log = ([{"statement_id": s, "action": "add", **common} for s in added]
            + [{"statement_id": s, "action": "retract", **common} for s in dropped])
     for part in _chunks(log, 1000):
-        conn.execute(statement_log.insert(), part)
+        _insert(conn, statement_log, part)
     return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn, at)}
 
 
@@ -86,6 +110,7 @@ def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[i
     started = now()
     with engine.begin() as conn:
         build_id = conn.execute(builds.insert().values(started_at=started, dataset=label)).inserted_primary_key[0]
+        cache = _page_cache(conn, BUILD_CACHE)
         current = set(conn.execute(select(statements.c.id).where(statements.c.current)).scalars())
         wanted = {st.id: st for st in ds.statements}
         ids = set(wanted) | ds.kept
@@ -102,9 +127,23 @@ def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[i
         conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
         conn.execute(builds.update().where(builds.c.id == build_id).values(
             finished_at=now(), added=changed["added"], retracted=changed["retracted"]))
+        _page_cache(conn, cache)
     return {"build": build_id, "added": changed["added"], "retracted": changed["retracted"],
             "statements": len(ids), "version": changed["version"], "read": len(ds.reread),
             "files": len(ds.files or ())}
+
+
+BUILD_CACHE = -128 * 1024  # SQLite page cache during a build: 128 MiB (negative: KiB)
+
+
+def _page_cache(conn: Connection, size: int | None) -> int | None:
+    """SQLite: set this connection's page cache (PRAGMA cache_size) and return what it was. A build inserting
+    hundreds of thousands of rows touches the same index pages over and over; the default cache is 2 MB."""
+    if conn.dialect.name != "sqlite" or size is None:
+        return None
+    was = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
+    return was
 
 
 _STORED = [c for c in statements.c if c.name not in ("id", "current")]
