@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_build_files"
-down_revision = "0003_curation"
+down_revision = "0004_search"
 branch_labels = None
 depends_on = None
 
