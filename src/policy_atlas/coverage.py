@@ -3,41 +3,81 @@ per region, the LIVC-R coverage figures the report gives."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from . import gazetteer as gaz
 from .model import FuzzyDate
 from .queries import Atlas, livcr_figures
 
 
+def derived(atlas: Atlas, name: str, fn):
+    """What only changes with the atlas version, computed once per Atlas (`atlas.derived` where the Atlas has it)."""
+    own = getattr(atlas, "derived", None)
+    if own is not None:
+        return own(name, fn)
+    memo = atlas.__dict__.setdefault("_views_derived", {})
+    if name not in memo:
+        memo[name] = fn()
+    return memo[name]
+
+
 def subsidies(atlas: Atlas) -> list[str]:
-    return [s for s in atlas.entities_of("Subsidy") if atlas.values(s, "recipient")]
+    return derived(atlas, "coverage.subsidies",
+                   lambda: [s for s in atlas.entities_of("Subsidy") if atlas.values(s, "recipient")])
 
 
 def funders(atlas: Atlas) -> list[str]:
-    return sorted({f.value for s in subsidies(atlas) for f in atlas.values(s, "funder")})
+    return derived(atlas, "coverage.funders",
+                   lambda: sorted({f.value for s in subsidies(atlas) for f in atlas.values(s, "funder")}))
+
+
+def recipients(atlas: Atlas) -> dict[str, int]:
+    """subsidy -> how many municipalities it names as recipients (the map's filter lists the most named first)."""
+    return derived(atlas, "coverage.recipients", lambda: {
+        s: len({st.value for st in atlas.values(s, "recipient") if st.value.startswith("mun/")})
+        for s in subsidies(atlas)})
+
+
+def funder_reach(atlas: Atlas) -> dict[str, int]:
+    """funder -> recipients named by the subsidies it funds (the map's funder filter lists the largest first)."""
+    def compute() -> dict[str, int]:
+        reach, out = recipients(atlas), dict.fromkeys(funders(atlas), 0)
+        for sid in subsidies(atlas):
+            for f in {st.value for st in atlas.values(sid, "funder")}:
+                out[f] += reach[sid]
+        return out
+    return derived(atlas, "coverage.funder_reach", compute)
 
 
 def grants(atlas: Atlas, lang: str = "nl", funder: str | None = None, tier: str | None = None,
            subsidy: str | None = None, year: int | None = None) -> dict[str, list[dict]]:
-    """nis -> grants received, each with subsidy, funder(s), period and citation."""
+    """nis -> grants received, each with subsidy, funder(s), period and citation (with the filters applied)."""
+    about, rows = derived(atlas, f"coverage.grants.{lang}", lambda: _recipient_rows(atlas, lang))
     out: dict[str, dict[str, dict]] = {}
+    for nis, sid, start, end, cite in rows:
+        info = about[sid]
+        if subsidy and sid != subsidy or funder and funder not in info["funders"] or tier and info["tier"] != tier:
+            continue
+        if year is not None and not _covers(start, end, year):
+            continue
+        grant = out.setdefault(nis, {}).setdefault(sid, {"subsidy": sid, **info, "start": start, "end": end,
+                                                        "cites": []})
+        grant["cites"].append(cite)
+    return {nis: list(by_subsidy.values()) for nis, by_subsidy in out.items()}
+
+
+def _recipient_rows(atlas: Atlas, lang: str) -> tuple[dict[str, dict], list[tuple]]:
+    """Per subsidy its label, funders and tier; one row (nis, subsidy, start, end, citation) per recipient statement."""
+    about, rows = {}, []
     for sid in subsidies(atlas):
         funder_ids = [f.value for f in atlas.values(sid, "funder")] or [g.value for g in atlas.values(sid, "government")]
-        if subsidy and sid != subsidy or funder and funder not in funder_ids or tier and atlas.tier_of(sid) != tier:
-            continue
+        about[sid] = {"label": atlas.label(sid, lang), "funders": funder_ids, "tier": atlas.tier_of(sid)}
+        own_start, own_end = atlas.period_of(sid)
         for st in atlas.values(sid, "recipient"):
-            if not st.value.startswith("mun/"):
-                continue
-            start = str(st.valid_from) if st.valid_from else atlas.period_of(sid)[0]
-            end = str(st.valid_to) if st.valid_to else atlas.period_of(sid)[1]
-            if year is not None and not _covers(start, end, year):
-                continue
-            received = out.setdefault(st.value[4:], {})
-            grant = received.setdefault(sid, {
-                "subsidy": sid, "label": atlas.label(sid, lang), "funders": funder_ids, "start": start, "end": end,
-                "tier": atlas.tier_of(sid), "cites": []})
-            grant["cites"].append(atlas.citation(st))
-    return {nis: list(by_subsidy.values()) for nis, by_subsidy in out.items()}
+            if st.value.startswith("mun/"):
+                rows.append((st.value[4:], sid, str(st.valid_from) if st.valid_from else own_start,
+                             str(st.valid_to) if st.valid_to else own_end, atlas.citation(st)))
+    return about, rows
 
 
 def grants_by_map(grants: dict[str, list[dict]], day: dt.date | None) -> dict[str, list[dict]]:
@@ -63,11 +103,14 @@ def municipality_count(day: dt.date | None = None) -> int:
 
 def _covers(start: str | None, end: str | None, year: int) -> bool:
     """Unknown periods are kept only when the year cannot be excluded."""
-    if start and FuzzyDate.parse(start).first_day().year > year:
-        return False
-    if end and FuzzyDate.parse(end).last_day().year < year:
-        return False
-    return True
+    first, last = _years(start, end)
+    return not (first is not None and first > year or last is not None and last < year)
+
+
+@lru_cache(maxsize=4096)
+def _years(start: str | None, end: str | None) -> tuple[int | None, int | None]:
+    return (FuzzyDate.parse(start).first_day().year if start else None,
+            FuzzyDate.parse(end).last_day().year if end else None)
 
 
 def livcr(atlas: Atlas, lang: str = "nl") -> dict:

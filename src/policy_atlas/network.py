@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import threading
+from collections import OrderedDict
 
 import networkx as nx
 
+from .coverage import derived
 from .model import load_schema
 from .queries import Atlas
 
@@ -24,67 +27,98 @@ REVERSED = ("member", "coordinator")  # drawn from the member / coordinator to t
 PER_ROW, COL_GAP, LINE_GAP, MARGIN = 8, 145, 70, 45
 MUN_STEP = 18
 NODE_RADIUS = {False: 11.0, True: 6.0}  # circle radius plus stroke, by is-municipality
+MORE, MORE_ID = "More", "more/"  # the node that stands for a band's actors beyond PER_TIER
+
+
+PER_TIER = 30  # actors drawn per band, most relations first; the others become one "+K more" node per band
+MAX_EDGES = 250  # lines drawn at most (grouped ones and those of the best-connected actors first); downloads have all
+
+
+def all_relations(atlas: Atlas) -> list[tuple]:
+    """Every relation between two actors, once per atlas version: (source, target, group, via, statement);
+    a subsidy becomes a `funds` relation from each funder to each recipient."""
+    def compute() -> list[tuple]:
+        out = []
+        for st in atlas.statements:
+            if st.value_type != "entity" or st.rank == "deprecated" or st.prop == "funder":
+                continue
+            group = next((k for k, props in GROUPS.items() if st.prop in props), None)
+            if group is None:
+                continue
+            if st.prop == "recipient":
+                funders = [f.value for f in atlas.values(st.subject, "funder")] or \
+                          [f.value for f in atlas.values(st.subject, "government")]
+                pairs = [(f, st.value, st.subject) for f in funders]
+            elif st.prop in REVERSED:
+                pairs = [(st.value, st.subject, "")]
+            else:
+                pairs = [(st.subject, st.value, "")]
+            out += [(source, target, group, via, st) for source, target, via in pairs
+                    if atlas.types.get(source) in NODE_TYPES and atlas.types.get(target) in NODE_TYPES]
+        return out
+    return derived(atlas, "network.relations", compute)
+
+
+def _by_group(atlas: Atlas) -> dict[str, list[tuple]]:
+    def compute() -> dict[str, list[tuple]]:
+        out: dict[str, list[tuple]] = {g: [] for g in GROUPS}
+        for row in all_relations(atlas):
+            out[row[2]].append(row)
+        return out
+    return derived(atlas, "network.by_group", compute)
+
+
+def _selected(atlas: Atlas, wanted: set[str], region: str | None, day: dt.date | None) -> list[tuple]:
+    groups = _by_group(atlas)
+    rows = [r for g in GROUPS if g in wanted for r in groups[g] if not day or r[4].holds_on(day)]
+    if region:
+        regions = derived(atlas, "network.regions", dict)
+        for node in {n for r in rows for n in r[:2]} - regions.keys():
+            regions[node] = atlas.regions_of(node)
+        rows = [r for r in rows if all(region in regions[n] or not regions[n] for n in r[:2])]
+    return rows
+
+
+def _node(atlas: Atlas, node: str, lang: str) -> dict:
+    label, label_lang = atlas.label_lang(node, lang)
+    return {"label": label, "label_lang": label_lang or "", "type": atlas.types[node], "tier": atlas.tier_of(node)}
 
 
 def graph(atlas: Atlas, lang: str = "nl", relations: list[str] | None = None, region: str | None = None,
           day: dt.date | None = None) -> nx.MultiDiGraph:
-    """Edges go from actor to actor; a subsidy becomes a `funds` edge from each funder to each recipient."""
-    wanted = set(relations or GROUPS)
+    """Every selected relation as a graph (the downloads): edges from actor to actor."""
     g = nx.MultiDiGraph()
-    for st in atlas.statements:
-        if st.value_type != "entity" or st.rank == "deprecated" or (day and not st.holds_on(day)):
-            continue
-        group = next((k for k, props in GROUPS.items() if st.prop in props), None)
-        if group is None or group not in wanted:
-            continue
-        if st.prop == "recipient":
-            funders = [f.value for f in atlas.values(st.subject, "funder")] or \
-                      [f.value for f in atlas.values(st.subject, "government")]
-            pairs = [(f, st.value, st.subject) for f in funders]
-        elif st.prop == "funder":
-            continue
-        elif st.prop in REVERSED:
-            pairs = [(st.value, st.subject, None)]
-        else:
-            pairs = [(st.subject, st.value, None)]
-        for source, target, via in pairs:
-            if atlas.types.get(source) in NODE_TYPES and atlas.types.get(target) in NODE_TYPES:
-                g.add_edge(source, target, relation=group, via=via or "", statement=st.id)
-    if region:
-        keep = [n for n in g if region in atlas.regions_of(n) or not atlas.regions_of(n)]
-        g = g.subgraph(keep).copy()
+    for source, target, group, via, st in _selected(atlas, set(relations or GROUPS), region, day):
+        g.add_edge(source, target, relation=group, via=via, statement=st.id)
     for node in g:
-        label, label_lang = atlas.label_lang(node, lang)
-        g.nodes[node].update(label=label, label_lang=label_lang or "", type=atlas.types[node],
-                             tier=atlas.tier_of(node))
+        g.nodes[node].update(_node(atlas, node, lang))
     return g
 
 
-def layout(g: nx.MultiDiGraph) -> dict:
+def layout(nodes: dict[str, dict]) -> dict:
     """x/y per node: one band per tier (top: federal), nodes ordered by type then label and wrapped at
-    PER_ROW per line; municipalities as a dot grid at the bottom of the local band."""
+    PER_ROW per line ("+K more" last); municipalities as a dot grid at the bottom of the local band."""
     tiers = [t["id"] for t in load_schema().tiers]
     bands: dict[str, list[str]] = {t: [] for t in tiers}
-    muns = sorted((n for n, d in g.nodes(data=True) if d["type"] == "Municipality"),
-                  key=lambda n: g.nodes[n]["label"].casefold())
-    for node, data in g.nodes(data=True):
+    muns = sorted((n for n, d in nodes.items() if d["type"] == "Municipality"), key=lambda n: nodes[n]["label"].casefold())
+    for node, data in nodes.items():
         if data["type"] != "Municipality":
             bands[data["tier"]].append(node)
-    order = {t: i for i, t in enumerate(NODE_TYPES)}
+    order = {t: i for i, t in enumerate((*NODE_TYPES, MORE))}
     width = PER_ROW * COL_GAP + 2 * MARGIN
     per_dot_row = int((width - 2 * MARGIN) // MUN_STEP)
     positions: dict[str, tuple[float, float]] = {}
     label_dy: dict[str, int] = {}
     rows, y = [], 0
     for tier in tiers:
-        nodes = sorted(bands[tier], key=lambda n: (order[g.nodes[n]["type"]], g.nodes[n]["label"].casefold()))
+        band = sorted(bands[tier], key=lambda n: (order[nodes[n]["type"]], nodes[n]["label"].casefold()))
         dots = muns if tier == "local" else []
-        if not nodes and not dots:
+        if not band and not dots:
             continue
         top = y
         y += 44
-        for start in range(0, len(nodes), PER_ROW):
-            line = nodes[start:start + PER_ROW]
+        for start in range(0, len(band), PER_ROW):
+            line = band[start:start + PER_ROW]
             step = (width - 2 * MARGIN) / len(line)
             for i, node in enumerate(line):
                 positions[node] = (round(MARGIN + step * (i + 0.5), 1), y)
@@ -113,15 +147,87 @@ def graphml(g: nx.MultiDiGraph) -> bytes:
     return buffer.getvalue()
 
 
-def view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | None, day: dt.date | None) -> dict:
-    g = graph(atlas, lang, relations or list(DEFAULT_GROUPS), region, day)
-    lay = layout(g)
-    nodes = [{"id": n, **d, "x": lay["positions"][n][0], "y": lay["positions"][n][1],
-              "label_dy": lay["label_dy"].get(n, 22)} for n, d in g.nodes(data=True)]
-    edges = [{"source": s, "target": t, **d, **_ends(lay["positions"][s], lay["positions"][t],
-                                                    NODE_RADIUS.get(g.nodes[t]["type"] == "Municipality"))}
-             for s, t, d in g.edges(data=True)]
-    return {"relations": relations or list(DEFAULT_GROUPS), "region": region, "as_of": day.isoformat() if day else None,
+VIEWS_KEPT = 32  # bounded views kept per atlas version (the page and its JSON for the usual selections)
+
+
+def view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | None, day: dt.date | None,
+         bounded: bool = True) -> dict:
+    """See `_view`; a bounded view is kept for the atlas version (the last VIEWS_KEPT selections)."""
+    if not bounded:
+        return _view(atlas, lang, relations, region, day, bounded)
+    kept, lock = derived(atlas, "network.views", lambda: (OrderedDict(), threading.Lock()))
+    key = (lang, tuple(sorted(set(relations or DEFAULT_GROUPS))), region, day)
+    with lock:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    data = _view(atlas, lang, relations, region, day, bounded)
+    with lock:
+        kept[key] = data
+        while len(kept) > VIEWS_KEPT:
+            kept.popitem(last=False)
+    return data
+
+
+def _view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | None, day: dt.date | None,
+          bounded: bool) -> dict:
+    """The drawn network. Bounded (the page, its JSON and SVG): in each band the PER_TIER actors with most
+    relations (municipalities all: the gazetteer bounds them), the others one "+K more" node, relations to it
+    drawn once per kind and direction with their count; MAX_EDGES lines at most (grouped ones first, then
+    those between the best-connected actors); `left_out` says what was drawn of how much. Unbounded
+    (GraphML, CSV): every actor and relation."""
+    per_tier = PER_TIER if bounded else None
+    chosen = [g for g in GROUPS if g in set(relations or DEFAULT_GROUPS)]
+    rows = _selected(atlas, set(chosen), region, day)
+    degree: dict[str, int] = {}
+    for source, target, *_ in rows:
+        degree[source] = degree.get(source, 0) + 1
+        degree[target] = degree.get(target, 0) + 1
+    tier = derived(atlas, "network.tiers", dict)
+    by_band: dict[str, list[str]] = {}
+    for node in degree:
+        if atlas.types[node] != "Municipality":
+            if node not in tier:
+                tier[node] = atlas.tier_of(node)
+            by_band.setdefault(tier[node], []).append(node)
+    shown, more = {n: n for n in degree if atlas.types[n] == "Municipality"}, {}
+    for band, members in by_band.items():
+        members.sort(key=lambda n: (-degree[n], n))
+        kept = members if per_tier is None else members[:per_tier]
+        shown.update((n, n) for n in kept)
+        if len(members) > len(kept):
+            more[band] = {"id": f"{MORE_ID}{band}", "type": MORE, "tier": band, "count": len(members) - len(kept),
+                          "label": f"+{len(members) - len(kept)}", "label_lang": ""}
+            shown.update((n, more[band]["id"]) for n in members[len(kept):])
+    nodes = {n: _node(atlas, n, lang) for n, drawn in shown.items() if n == drawn}
+    nodes.update((m["id"], m) for m in more.values())
+    lay = layout(nodes)
+    edges, grouped = [], {}
+    for source, target, group, via, st in rows:
+        s, t = shown[source], shown[target]
+        if s == source and t == target:
+            edges.append({"source": s, "target": t, "relation": group, "via": via, "statement": None, "_st": st,
+                          "count": 1})
+        else:
+            key = (s, t, group)
+            grouped.setdefault(key, {"source": s, "target": t, "relation": group, "via": "", "statement": None,
+                                     "count": 0})["count"] += 1
+    drawn = edges + [e for e in grouped.values() if e["source"] != e["target"]]
+    if bounded and len(drawn) > MAX_EDGES:
+        weight = {**degree, **{m["id"]: m["count"] for m in more.values()}}
+        drawn.sort(key=lambda e: (-e["count"], -min(weight[e["source"]], weight[e["target"]])))
+    drawn = drawn[:MAX_EDGES] if bounded else drawn
+    for e in drawn:
+        st = e.pop("_st", None)
+        e["statement"] = st.id if st is not None else None
+        e.update(_ends(lay["positions"][e["source"]], lay["positions"][e["target"]],
+                       NODE_RADIUS.get(nodes[e["target"]]["type"] == "Municipality")))
+    out_nodes = [{"id": n, **d, "x": lay["positions"][n][0], "y": lay["positions"][n][1],
+                  "label_dy": lay["label_dy"].get(n, 22)} for n, d in nodes.items()]
+    return {"relations": chosen, "region": region, "as_of": day.isoformat() if day else None,
             "width": lay["width"], "height": lay["height"], "rows": lay["rows"],
-            "nodes": sorted(nodes, key=lambda n: n["id"]), "edges": edges,
-            "labels": {n["id"]: n["label"] for n in nodes}, "colours": COLOURS, "node_fills": NODE_FILLS}
+            "nodes": sorted(out_nodes, key=lambda n: n["id"]), "edges": drawn,
+            "labels": {n["id"]: n["label"] for n in out_nodes}, "colours": COLOURS, "node_fills": NODE_FILLS,
+            "left_out": {"per_tier": per_tier, "actors": sum(m["count"] for m in more.values()),
+                         "relations": len(rows), "drawn": sum(e["count"] for e in drawn), "lines": len(drawn),
+                         "max_lines": MAX_EDGES if bounded else None}}

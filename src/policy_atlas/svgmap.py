@@ -244,22 +244,29 @@ def inset(items: list[dict], width: float, height: float, share: float = 0.26) -
             "nis": sorted(i["nis"] for i in items if i["nis"].startswith(BRUSSELS))}
 
 
+def grant_detail(grant: dict) -> dict:
+    """What the map says of one grant: subsidy, label, period, funders, citations and the predecessor it came via."""
+    return {"subsidy": grant["subsidy"], "label": grant["label"], "start": grant["start"], "end": grant["end"],
+            "funders": grant["funders"], "cites": grant["cites"], "via": grant.get("via")}
+
+
 def _count_fill(n: int) -> str:
     return COUNT_FILLS[min(n, len(COUNT_FILLS) - 1)]
 
 
-def grant_layer(grants: dict[str, list[dict]], lang: str, day: dt.date | None = None) -> dict:
+def grant_layer(grants: dict[str, list[dict]], lang: str, day: dt.date | None = None, detail: bool = True) -> dict:
     """Municipalities coloured by how many subsidies each received (with the filters applied); on a later
-    map a merged municipality carries its predecessors' grants (`grants_by_map`)."""
+    map a merged municipality carries its predecessors' grants (`grants_by_map`). Without `detail` (the page)
+    each municipality carries its count only: its grants are fetched on demand (`grant_detail`)."""
     geo = geometry_on(day)
     items = []
     for mun in gaz.load().on(day):
         received = grants.get(mun.nis, [])
-        items.append({"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis],
-                      "fill": _count_fill(len(received)), "count": len(received),
-                      "grants": [{"subsidy": g["subsidy"], "label": g["label"], "start": g["start"], "end": g["end"],
-                                  "funders": g["funders"], "cites": g["cites"], "via": g.get("via")}
-                                 for g in received]})
+        item = {"nis": mun.nis, "name": mun.name(lang), "d": geo.municipalities[mun.nis],
+                "fill": _count_fill(len(received)), "count": len(received)}
+        if detail:
+            item["grants"] = [grant_detail(g) for g in received]
+        items.append(item)
     legend = [{"fill": f, "min": i, "max": None if i == len(COUNT_FILLS) - 1 else i}
               for i, f in enumerate(COUNT_FILLS)]
     return {"width": geo.width, "height": geo.height, "borders": geo.borders, "legend": legend,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .coverage import derived
 from .model import FuzzyDate
 from .queries import Atlas
 
@@ -10,8 +11,34 @@ FIRST_YEAR = 2001
 KINDS = ("Event", "Plan", "LegalAct", "Subsidy", "Service", "Helpline", "Training", "Tool", "Programme", "Body")
 
 
+PER_PAGE = 150  # items per page of the timeline; the CSV has every item of the selection
+
+
 def items(atlas: Atlas, lang: str = "nl", tier: str | None = None, today: dt.date | None = None) -> dict:
+    """Every item (of a tier), events folded into what they started, ordered by start; once per atlas version."""
     today = today or dt.date.today()
+    every = derived(atlas, f"timeline.{lang}.{tier}", lambda: _items(atlas, lang, tier))
+    return {"tier": tier, "first_year": FIRST_YEAR, "last_year": today.year, "items": every,
+            "event_kinds": sorted({i["kind"] for i in every if i["point"]})}
+
+
+def window(data: dict, year_from: int | None = None, year_to: int | None = None, page: int | None = 1) -> dict:
+    """The items that start within [year_from, year_to], PER_PAGE at a time (`page=None`: all of them), with the
+    count per start year of the whole selection and of every item, so the page says what it left out."""
+    every = data["items"]
+    chosen = [i for i in every if (year_from is None or int(i["x0"]) >= year_from)
+              and (year_to is None or int(i["x0"]) <= year_to)]
+    per_year: dict[int, int] = {}
+    for i in every:
+        per_year[int(i["x0"])] = per_year.get(int(i["x0"]), 0) + 1
+    pages = max(1, -(-len(chosen) // PER_PAGE))
+    shown = chosen if page is None else chosen[(page - 1) * PER_PAGE:page * PER_PAGE]
+    return {**data, "items": shown, "year_from": year_from, "year_to": year_to, "count": len(chosen),
+            "total": len(every), "page": page, "pages": pages, "per_page": PER_PAGE,
+            "per_year": [{"year": y, "count": n} for y, n in sorted(per_year.items())]}
+
+
+def _items(atlas: Atlas, lang: str, tier: str | None) -> list[dict]:
     out = []
     for eid in atlas.entities_of(*KINDS):
         start, end = atlas.period_of(eid)
@@ -28,8 +55,7 @@ def items(atlas: Atlas, lang: str = "nl", tier: str | None = None, today: dt.dat
                     "x0": _year_fraction(first), "x1": _year_fraction(last) if last else None})
     out = _fold_events(atlas, out, lang)
     out.sort(key=lambda i: (i["x0"], i["label"].casefold()))
-    return {"tier": tier, "first_year": FIRST_YEAR, "last_year": today.year, "items": out,
-            "event_kinds": sorted({i["kind"] for i in out if i["point"]})}
+    return out
 
 
 def _fold_events(atlas: Atlas, items: list[dict], lang: str) -> list[dict]:

@@ -42,6 +42,7 @@ CSV_COLUMNS = {  # each page's CSV download, documented in docs/export.md
     "municipality": ["municipality", "as_of", "list", "id", "label", "why", "start", "end", "source", "locator"],
     "overview": ["row", "government", "id", "label", "start", "end", "source", "locator"],
     "map": ["nis", "name", "count", "grants", "area", "share", "status", "source", "locator"],
+    "map_municipality": ["nis", "name", "subsidy", "label", "start", "end", "funders", "via", "source", "locator"],
     "network": ["source", "source_label", "relation", "target", "target_label", "via", "statement"],
     "timeline": ["id", "type", "label", "label_lang", "tier", "start", "end"],
     "trainings": ["id", "type", "label", "label_lang", "providers", "funders", "government", "audience",
@@ -75,6 +76,14 @@ def map_rows(data: dict) -> list[dict]:
     return [{**m, "grants": [g["subsidy"] for g in m.get("grants") or ()],
              "source": (m.get("cites") or {}).get("source"), "locator": (m.get("cites") or {}).get("locator")}
             for m in data["municipalities"]]
+
+
+def map_municipality_rows(data: dict) -> list[dict]:
+    """One row per citation of each grant one municipality received (the map's filters applied)."""
+    mun = data["municipality"]
+    return [{"nis": mun["nis"], "name": mun["name"], "subsidy": g["subsidy"], "label": g["label"], "start": g["start"],
+             "end": g["end"], "funders": g["funders"], "via": (g["via"] or {}).get("nis"), "source": c["source"],
+             "locator": c["locator"]} for g in data["grants"] for c in g["cites"]]
 
 
 def network_rows(data: dict) -> list[dict]:

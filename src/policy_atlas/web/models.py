@@ -176,10 +176,33 @@ class MapArea(Model):
 
 
 class Map(Model):
+    """Per municipality its count and fill (subsidy view); the grants themselves: MapMunicipality."""
     filters: dict[str, Any]
     options: dict[str, list[Ref]]
+    options_total: dict[str, int]
     municipalities: list[MapArea]
     legend: list[dict[str, Any]]
+
+
+class MapGrant(Model):
+    subsidy: str
+    label: str
+    start: Date
+    end: Date
+    funders: list[str]
+    cites: list[Cites]
+    via: Optional[dict[str, Any]]
+
+
+class MapMunicipality(Model):
+    """The grants one municipality of the subsidy map received with the map's filters, `per_page` at a time."""
+    municipality: MapArea
+    filters: dict[str, Any]
+    count: int
+    page: int
+    pages: int
+    per_page: int
+    grants: list[MapGrant]
 
 
 class Node(Model):
@@ -198,11 +221,13 @@ class Edge(Model):
 
 
 class Network(Model):
+    """The drawn network: per band the best-connected actors, the rest in one `More` node; `left_out` counts."""
     relations: list[str]
     region: Optional[str]
     as_of: Date
     nodes: list[Node]
     edges: list[Edge]
+    left_out: dict[str, Any]
 
 
 class TimelineItem(Model):
@@ -214,11 +239,25 @@ class TimelineItem(Model):
     end: Date
 
 
+class YearCount(Model):
+    year: int
+    count: int
+
+
 class Timeline(Model):
+    """One page of the items of the selection (`count` of them, `total` for the tier) and the count per start year."""
     tier: Optional[str]
     first_year: int
     last_year: int
     items: list[TimelineItem]
+    year_from: Optional[int]
+    year_to: Optional[int]
+    count: int
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    per_year: list[YearCount]
 
 
 class Livcr(Model):

@@ -233,6 +233,34 @@ def overview(ctx: Ctx, as_of: Optional[dt.date] = AS_OF) -> dict:
     return annex.overview(ctx.atlas, ctx.lang, as_of)
 
 
+MAP_OPTIONS = 50  # the map's funder and subsidy filters list this many (most recipients first); the rest by URL
+MAP_GRANTS_PAGE = 100  # grants per page of one municipality's list
+
+
+def _map_filters(ctx: Ctx, funder: Optional[str], subsidy: Optional[str]) -> None:
+    funders, subsidies = coverage.funders(ctx.atlas), coverage.subsidies(ctx.atlas)
+    if funder and funder not in funders:
+        shown = ", ".join(funders[:MAP_OPTIONS]) + (" …" if len(funders) > MAP_OPTIONS else "")
+        raise HTTPException(422, f"funder: {funder!r} funds no mapped subsidy (known: {shown})")
+    if subsidy and subsidy not in subsidies:
+        raise HTTPException(422, f"subsidy: {subsidy!r} is not a subsidy with named recipients")
+
+
+def _map_options(ctx: Ctx, funder: Optional[str], subsidy: Optional[str]) -> dict:
+    """The filters' choices, at most MAP_OPTIONS each (those reaching most municipalities, plus the chosen one),
+    in their usual order."""
+    atlas, reach = ctx.atlas, coverage.recipients(ctx.atlas)
+    funders, subsidies = coverage.funders(atlas), coverage.subsidies(atlas)
+    weight = coverage.funder_reach(atlas)
+
+    def top(ids: list[str], score: dict[str, int], chosen: Optional[str]) -> list[dict]:
+        kept = set(sorted(ids, key=lambda i: (-score.get(i, 0), i))[:MAP_OPTIONS]) | {chosen}
+        return [{"id": i, "label": atlas.label(i, ctx.lang)} for i in ids if i in kept]
+
+    return {"funders": top(funders, weight, funder), "subsidies": top(subsidies, reach, subsidy)}
+
+
+
 @page("/map", "map.html", models.Map, formats={"svg": exports.map_svg, "png": exports.map_png, "geojson": exports.map_geojson,
                                    "csv": exports.csv_rows("map", exports.map_rows)})
 def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
@@ -243,15 +271,11 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
                 precision: Literal["simplified", "full"] = Query("simplified", description=(
                     "GeoJSON only: `simplified` (each border simplified to 0.0002° ≈ 22 m) or `full` (every source "
                     "vertex)"))) -> dict:
-    """Annex III on a map: subsidies received per municipality (filters), or LIVC-R coverage per region."""
+    """Annex III on a map: subsidies received per municipality (filters), or LIVC-R coverage per region. The page
+    and its JSON carry each municipality's count; its grants come from /api/map/municipality/{nis}; the
+    downloads (CSV, GeoJSON, SVG) carry every grant."""
     atlas = ctx.atlas
-    funders, subsidies = coverage.funders(atlas), coverage.subsidies(atlas)
-    if funder and funder not in funders:
-        raise HTTPException(422, f"funder: {funder!r} funds no mapped subsidy (known: {', '.join(funders)})")
-    if subsidy and subsidy not in subsidies:
-        raise HTTPException(422, f"subsidy: {subsidy!r} is not a subsidy with named recipients")
-    options = {"funders": [{"id": f, "label": atlas.label(f, ctx.lang)} for f in funders],
-               "subsidies": [{"id": s, "label": atlas.label(s, ctx.lang)} for s in subsidies]}
+    _map_filters(ctx, funder, subsidy)
     filters = {"view": view, "funder": funder, "tier": tier, "subsidy": subsidy, "year": year,
                "as_of": as_of.isoformat() if as_of else None, "precision": precision}
     today = dt.date.today()
@@ -262,24 +286,66 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
         cites = [f["cites"] for f in layer["figures"]]
     else:
         grants = coverage.grants_by_map(coverage.grants(atlas, ctx.lang, funder, tier, subsidy, year), as_of)
-        layer = svgmap.grant_layer(grants, ctx.lang, as_of)
-        cites = [c for m in layer["municipalities"] for g in m["grants"] for c in g["cites"]]
-    latest = max((y for y in (atlas.source_year(c["source"]) for c in cites if c) if y), default=None)
-    return {"filters": filters, "options": options, "maps": maps, "shown_currency": {"latest_year": latest}, **layer}
+        layer = svgmap.grant_layer(grants, ctx.lang, as_of, detail=ctx.format not in ("html", "json"))
+        cites = [c for received in grants.values() for g in received for c in g["cites"]]
+    years = {s: atlas.source_year(s) for s in {c["source"] for c in cites if c}}
+    latest = max((y for y in years.values() if y), default=None)
+    options_total = {"funders": len(coverage.funders(atlas)), "subsidies": len(coverage.subsidies(atlas)),
+                     "listed": MAP_OPTIONS}
+    return {"filters": filters, "options": _map_options(ctx, funder, subsidy), "options_total": options_total, "maps": maps,
+            "shown_currency": {"latest_year": latest}, **layer}
+
+
+@page("/map/municipality/{nis}", "map_municipality.html", models.MapMunicipality,
+      formats={"csv": exports.csv_rows("map_municipality", exports.map_municipality_rows)})
+def map_municipality(ctx: Ctx, nis: str, funder: Optional[str] = None, tier: Optional[Tier] = None,
+                     subsidy: Optional[str] = None, year: Optional[int] = Query(None, ge=2001, le=2100),
+                     as_of: Optional[dt.date] = Query(None, description="the municipalities of this day's map"),
+                     page: int = Query(1, ge=1, le=100_000, description=f"{MAP_GRANTS_PAGE} grants per page")) -> dict:
+    """The grants one municipality of the subsidy map received, with the map's filters (what the map shows on
+    pointing at it), a page at a time; the CSV has them all."""
+    municipalities = {m.nis: m for m in gazetteer.load().on(as_of)}
+    if nis not in municipalities:
+        day = as_of.isoformat() if as_of else "the 2019 map"
+        raise HTTPException(404, f"nis: {nis!r} is not a municipality of {day}")
+    _map_filters(ctx, funder, subsidy)
+    grants = coverage.grants_by_map(coverage.grants(ctx.atlas, ctx.lang, funder, tier, subsidy, year), as_of)
+    received = [svgmap.grant_detail(g) for g in grants.get(nis, [])]
+    pages = max(1, -(-len(received) // MAP_GRANTS_PAGE))
+    if page > pages:
+        raise HTTPException(404, f"page: {page} is past the last page ({pages})")
+    shown = received if ctx.format not in ("html", "json") else \
+        received[(page - 1) * MAP_GRANTS_PAGE:page * MAP_GRANTS_PAGE]
+    return {"municipality": {"nis": nis, "name": municipalities[nis].name(ctx.lang)},
+            "filters": {"funder": funder, "tier": tier, "subsidy": subsidy, "year": year,
+                        "as_of": as_of.isoformat() if as_of else None},
+            "count": len(received), "page": page, "pages": pages, "per_page": MAP_GRANTS_PAGE, "grants": shown}
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
                                            "csv": exports.csv_rows("network", exports.network_rows)})
 def network_page(ctx: Ctx, relation: list[Relation] = Query([], description="relation groups to draw"),
                  region: Optional[Region] = None, as_of: Optional[dt.date] = AS_OF) -> dict:
-    """Governments, agencies, bodies and municipalities with their relations, in tiers by level."""
-    return network.view(ctx.atlas, ctx.lang, list(relation) or None, region, as_of)
+    """Governments, agencies, bodies and municipalities with their relations, in tiers by level; per tier the
+    actors with most relations, the rest counted in a "+K more" node (`left_out`); GraphML and CSV have all."""
+    return network.view(ctx.atlas, ctx.lang, list(relation) or None, region, as_of,
+                        bounded=ctx.format not in ("graphml", "csv"))
 
 
 @page("/timeline", "timeline.html", models.Timeline, formats={"csv": exports.csv_of("timeline", "items")})
-def timeline_page(ctx: Ctx, tier: Optional[Tier] = None) -> dict:
-    """Events, plans, laws, subsidies and programmes from 2001 to today."""
-    return timeline.items(ctx.atlas, ctx.lang, tier)
+def timeline_page(ctx: Ctx, tier: Optional[Tier] = None,
+                  year_from: Optional[int] = Query(None, ge=1900, le=2100, description="items starting in or after"),
+                  year_to: Optional[int] = Query(None, ge=1900, le=2100, description="items starting in or before"),
+                  page: int = Query(1, ge=1, le=100_000, description=f"{timeline.PER_PAGE} items per page")) -> dict:
+    """Events, plans, laws, subsidies and programmes from 2001 to today, by start, a page at a time, with the
+    count per start year; the CSV has every item of the selection."""
+    if year_from and year_to and year_from > year_to:
+        raise HTTPException(422, f"year_from {year_from} is after year_to {year_to}")
+    data = timeline.window(timeline.items(ctx.atlas, ctx.lang, tier), year_from, year_to,
+                           None if ctx.format == "csv" else page)
+    if page > data["pages"]:
+        raise HTTPException(404, f"page: {page} is past the last page ({data['pages']})")
+    return data
 
 
 @page("/livcr", "livcr.html", models.Livcr)
