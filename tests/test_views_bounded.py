@@ -110,7 +110,7 @@ def test_the_endpoint_pages_and_its_csv_has_all(big, monkeypatch):
     html = big.get("/nl/map/municipality/62063", params={"page": 2}).text
     assert '<strong aria-current="page">2</strong>' in html and 'href="/nl/map/municipality/62063?page=3"' in html
     assert 'href="/nl/municipality/62063"' in html
-    assert big.get("/api/map/municipality/62063", params={"page": 99}).status_code == 404
+    assert big.get("/api/map/municipality/62063", params={"page": 99}).status_code == 422
     assert big.get("/api/map/municipality/99999").status_code == 404
     assert big.get("/api/map/municipality/11007", params={"as_of": "2025-06-01"}).status_code == 404
 
@@ -166,5 +166,23 @@ def test_timeline_pages_by_start_with_counts_per_year(big):
     assert f'href="/en/timeline?year_from=2016&amp;year_to=2016">2016 ({year["count"]})</a>' in html
     rows = list(csv.DictReader(io.StringIO(big.get("/api/timeline", params={"format": "csv"}).text)))
     assert len(rows) == data["total"]
-    assert big.get("/api/timeline", params={"page": data["pages"] + 1}).status_code == 404
+    assert big.get("/api/timeline", params={"page": data["pages"] + 1}).status_code == 422
     assert big.get("/api/timeline", params={"year_from": 2020, "year_to": 2010}).status_code == 422
+
+
+def test_pointing_at_a_municipality_fetches_its_grants(live_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        page = browser.new_page()
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+        page.goto(live_server + "/nl/map?year=2016")
+        page.locator('svg.map a[data-nis="62063"] path').hover()
+        expect(page.locator("#map-info")).to_contain_text("Luik: 4 subsidies")
+        expect(page.locator("#map-info li").first).to_be_visible()
+        expect(page.locator("#map-info")).to_contain_text("Impulssubsidie (2016) (2016–2016)")
+        browser.close()
+    assert problems == []

@@ -260,7 +260,6 @@ def _map_options(ctx: Ctx, funder: Optional[str], subsidy: Optional[str]) -> dic
     return {"funders": top(funders, weight, funder), "subsidies": top(subsidies, reach, subsidy)}
 
 
-
 @page("/map", "map.html", models.Map, formats={"svg": exports.map_svg, "png": exports.map_png, "geojson": exports.map_geojson,
                                    "csv": exports.csv_rows("map", exports.map_rows)})
 def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", funder: Optional[str] = None,
@@ -292,8 +291,8 @@ def subsidy_map(ctx: Ctx, view: Literal["subsidies", "livcr"] = "subsidies", fun
     latest = max((y for y in years.values() if y), default=None)
     options_total = {"funders": len(coverage.funders(atlas)), "subsidies": len(coverage.subsidies(atlas)),
                      "listed": MAP_OPTIONS}
-    return {"filters": filters, "options": _map_options(ctx, funder, subsidy), "options_total": options_total, "maps": maps,
-            "shown_currency": {"latest_year": latest}, **layer}
+    return {"filters": filters, "options": _map_options(ctx, funder, subsidy), "options_total": options_total,
+            "maps": maps, "shown_currency": {"latest_year": latest}, **layer}
 
 
 @page("/map/municipality/{nis}", "map_municipality.html", models.MapMunicipality,
@@ -313,7 +312,7 @@ def map_municipality(ctx: Ctx, nis: str, funder: Optional[str] = None, tier: Opt
     received = [svgmap.grant_detail(g) for g in grants.get(nis, [])]
     pages = max(1, -(-len(received) // MAP_GRANTS_PAGE))
     if page > pages:
-        raise HTTPException(404, f"page: {page} is past the last page ({pages})")
+        raise HTTPException(422, f"page: {page} is past the last page ({pages})")
     shown = received if ctx.format not in ("html", "json") else \
         received[(page - 1) * MAP_GRANTS_PAGE:page * MAP_GRANTS_PAGE]
     return {"municipality": {"nis": nis, "name": municipalities[nis].name(ctx.lang)},
@@ -344,7 +343,7 @@ def timeline_page(ctx: Ctx, tier: Optional[Tier] = None,
     data = timeline.window(timeline.items(ctx.atlas, ctx.lang, tier), year_from, year_to,
                            None if ctx.format == "csv" else page)
     if page > data["pages"]:
-        raise HTTPException(404, f"page: {page} is past the last page ({data['pages']})")
+        raise HTTPException(422, f"page: {page} is past the last page ({data['pages']})")
     return data
 
 
