@@ -10,30 +10,19 @@ from .model import FuzzyDate
 from .queries import Atlas, livcr_figures
 
 
-def derived(atlas: Atlas, name: str, fn):
-    """What only changes with the atlas version, computed once per Atlas (`atlas.derived` where the Atlas has it)."""
-    own = getattr(atlas, "derived", None)
-    if own is not None:
-        return own(name, fn)
-    memo = atlas.__dict__.setdefault("_views_derived", {})
-    if name not in memo:
-        memo[name] = fn()
-    return memo[name]
-
-
 def subsidies(atlas: Atlas) -> list[str]:
-    return derived(atlas, "coverage.subsidies",
-                   lambda: [s for s in atlas.entities_of("Subsidy") if atlas.values(s, "recipient")])
+    return atlas.derived("coverage.subsidies",
+                   lambda _: [s for s in atlas.chunked(atlas.entities_of("Subsidy")) if atlas.values(s, "recipient")])
 
 
 def funders(atlas: Atlas) -> list[str]:
-    return derived(atlas, "coverage.funders",
-                   lambda: sorted({f.value for s in subsidies(atlas) for f in atlas.values(s, "funder")}))
+    return atlas.derived("coverage.funders",
+                   lambda _: sorted({f.value for s in subsidies(atlas) for f in atlas.values(s, "funder")}))
 
 
 def recipients(atlas: Atlas) -> dict[str, int]:
     """subsidy -> how many municipalities it names as recipients (the map's filter lists the most named first)."""
-    return derived(atlas, "coverage.recipients", lambda: {
+    return atlas.derived("coverage.recipients", lambda _: {
         s: len({st.value for st in atlas.values(s, "recipient") if st.value.startswith("mun/")})
         for s in subsidies(atlas)})
 
@@ -46,13 +35,13 @@ def funder_reach(atlas: Atlas) -> dict[str, int]:
             for f in {st.value for st in atlas.values(sid, "funder")}:
                 out[f] += reach[sid]
         return out
-    return derived(atlas, "coverage.funder_reach", compute)
+    return atlas.derived("coverage.funder_reach", lambda _: compute())
 
 
 def grants(atlas: Atlas, lang: str = "nl", funder: str | None = None, tier: str | None = None,
            subsidy: str | None = None, year: int | None = None) -> dict[str, list[dict]]:
     """nis -> grants received, each with subsidy, funder(s), period and citation (with the filters applied)."""
-    about, rows = derived(atlas, f"coverage.grants.{lang}", lambda: _recipient_rows(atlas, lang))
+    about, rows = atlas.derived(f"coverage.grants.{lang}", lambda _: _recipient_rows(atlas, lang))
     out: dict[str, dict[str, dict]] = {}
     for nis, sid, start, end, cite in rows:
         info = about[sid]

@@ -11,7 +11,6 @@ from collections import OrderedDict
 
 import networkx as nx
 
-from .coverage import derived
 from .model import load_schema
 from .queries import Atlas
 
@@ -56,7 +55,7 @@ def all_relations(atlas: Atlas) -> list[tuple]:
             out += [(source, target, group, via, st) for source, target, via in pairs
                     if atlas.types.get(source) in NODE_TYPES and atlas.types.get(target) in NODE_TYPES]
         return out
-    return derived(atlas, "network.relations", compute)
+    return atlas.derived("network.relations", lambda _: compute())
 
 
 def _by_group(atlas: Atlas) -> dict[str, list[tuple]]:
@@ -65,14 +64,14 @@ def _by_group(atlas: Atlas) -> dict[str, list[tuple]]:
         for row in all_relations(atlas):
             out[row[2]].append(row)
         return out
-    return derived(atlas, "network.by_group", compute)
+    return atlas.derived("network.by_group", lambda _: compute())
 
 
 def _selected(atlas: Atlas, wanted: set[str], region: str | None, day: dt.date | None) -> list[tuple]:
     groups = _by_group(atlas)
     rows = [r for g in GROUPS if g in wanted for r in groups[g] if not day or r[4].holds_on(day)]
     if region:
-        regions = derived(atlas, "network.regions", dict)
+        regions = atlas.derived("network.regions", lambda _: {})
         for node in {n for r in rows for n in r[:2]} - regions.keys():
             regions[node] = atlas.regions_of(node)
         rows = [r for r in rows if all(region in regions[n] or not regions[n] for n in r[:2])]
@@ -155,7 +154,7 @@ def view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | Non
     """See `_view`; a bounded view is kept for the atlas version (the last VIEWS_KEPT selections)."""
     if not bounded:
         return _view(atlas, lang, relations, region, day, bounded)
-    kept, lock = derived(atlas, "network.views", lambda: (OrderedDict(), threading.Lock()))
+    kept, lock = atlas.derived("network.views", lambda _: (OrderedDict(), threading.Lock()))
     key = (lang, tuple(sorted(set(relations or DEFAULT_GROUPS))), region, day)
     with lock:
         if key in kept:
@@ -183,7 +182,7 @@ def _view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | No
     for source, target, *_ in rows:
         degree[source] = degree.get(source, 0) + 1
         degree[target] = degree.get(target, 0) + 1
-    tier = derived(atlas, "network.tiers", dict)
+    tier = atlas.derived("network.tiers", lambda _: {})
     by_band: dict[str, list[str]] = {}
     for node in degree:
         if atlas.types[node] != "Municipality":

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .coverage import derived
 from .model import FuzzyDate
 from .queries import Atlas
 
@@ -17,7 +16,7 @@ PER_PAGE = 150  # items per page of the timeline; the CSV has every item of the 
 def items(atlas: Atlas, lang: str = "nl", tier: str | None = None, today: dt.date | None = None) -> dict:
     """Every item (of a tier), events folded into what they started, ordered by start; once per atlas version."""
     today = today or dt.date.today()
-    every = derived(atlas, f"timeline.{lang}.{tier}", lambda: _items(atlas, lang, tier))
+    every = atlas.derived(f"timeline.{lang}.{tier}", lambda _: _items(atlas, lang, tier))
     return {"tier": tier, "first_year": FIRST_YEAR, "last_year": today.year, "items": every,
             "event_kinds": sorted({i["kind"] for i in every if i["point"]})}
 
@@ -40,7 +39,7 @@ def window(data: dict, year_from: int | None = None, year_to: int | None = None,
 
 def _items(atlas: Atlas, lang: str, tier: str | None) -> list[dict]:
     out = []
-    for eid in atlas.entities_of(*KINDS):
+    for eid in atlas.chunked(atlas.entities_of(*KINDS)):
         start, end = atlas.period_of(eid)
         if not start:
             continue
