@@ -36,26 +36,28 @@ MAX_EDGES = 250  # lines drawn at most (grouped ones and those of the best-conne
 def all_relations(atlas: Atlas) -> list[tuple]:
     """Every relation between two actors, once per atlas version: (source, target, group, via, statement);
     a subsidy becomes a `funds` relation from each funder to each recipient."""
-    def compute() -> list[tuple]:
-        out = []
-        for st in atlas.statements:
-            if st.value_type != "entity" or st.rank == "deprecated" or st.prop == "funder":
-                continue
-            group = next((k for k, props in GROUPS.items() if st.prop in props), None)
-            if group is None:
-                continue
-            if st.prop == "recipient":
-                funders = [f.value for f in atlas.values(st.subject, "funder")] or \
-                          [f.value for f in atlas.values(st.subject, "government")]
-                pairs = [(f, st.value, st.subject) for f in funders]
-            elif st.prop in REVERSED:
-                pairs = [(st.value, st.subject, "")]
-            else:
-                pairs = [(st.subject, st.value, "")]
-            out += [(source, target, group, via, st) for source, target, via in pairs
-                    if atlas.types.get(source) in NODE_TYPES and atlas.types.get(target) in NODE_TYPES]
-        return out
-    return atlas.derived("network.relations", lambda _: compute())
+    return atlas.derived("network.relations", _relations)
+
+
+def _relations(atlas: Atlas) -> list[tuple]:
+    found = [st for st in atlas.statements if st.value_type == "entity" and st.rank != "deprecated"
+             and st.prop != "funder" and any(st.prop in props for props in GROUPS.values())]
+    funders = {}
+    for sid in atlas.chunked({st.subject for st in found if st.prop == "recipient"}):
+        funders[sid] = [f.value for f in atlas.values(sid, "funder")] or \
+                       [f.value for f in atlas.values(sid, "government")]
+    out = []
+    for st in found:
+        group = next(k for k, props in GROUPS.items() if st.prop in props)
+        if st.prop == "recipient":
+            pairs = [(f, st.value, st.subject) for f in funders[st.subject]]
+        elif st.prop in REVERSED:
+            pairs = [(st.value, st.subject, "")]
+        else:
+            pairs = [(st.subject, st.value, "")]
+        out += [(source, target, group, via, st) for source, target, via in pairs
+                if atlas.types.get(source) in NODE_TYPES and atlas.types.get(target) in NODE_TYPES]
+    return out
 
 
 def _by_group(atlas: Atlas) -> dict[str, list[tuple]]:
