@@ -20,7 +20,7 @@ from . import dataset as dataset_mod
 from . import export as export_mod
 from . import gazetteer as gaz
 from . import store
-from .queries import Atlas, profile as profile_query
+from .queries import PAGE_SIZE, Atlas, profile as profile_query
 from .version import package_version
 
 app = typer.Typer(help="Policy Atlas: Belgium's multi-level approach to radicalisation, visible and checkable.",
@@ -215,6 +215,8 @@ def profile(nis_or_name: str,
                                                                         "with its dates)"),
             format: ProfileFormat = typer.Option(ProfileFormat.text, "--format", help="text or json"),
             lang: Language = typer.Option(Language.nl, "--lang", help="label language"),
+            every: bool = typer.Option(False, "--all", help=f"list every item (default: the first {PAGE_SIZE} of "
+                                                             "each list, with its total)"),
             db: Optional[str] = DB_OPTION) -> None:
     """What applied to a municipality, on a date or in every period, with why and on what source; a merged
     municipality includes what its predecessors received, saying so."""
@@ -224,7 +226,7 @@ def profile(nis_or_name: str,
     except gaz.UnknownPlace as exc:
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(1)
-    result = profile_query(_atlas(db), mun, day, lang.value)
+    result = profile_query(_atlas(db), mun, day, lang.value, page_size=None if every else PAGE_SIZE)
     if format is ProfileFormat.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -260,6 +262,9 @@ def _print_profile(p: dict) -> None:
             cite = item.get("cites") or {}
             out.print(f"  - {item['label']}{period} {status} ({item['why']}{via}; {cite.get('source')} "
                       f"{cite.get('locator') or ''})", highlight=False, markup=False)
+        more = p["sections"][key]["total"] - len(p[key])
+        if more:
+            out.print(f"  … and {more} more (--all lists every item)", highlight=False, markup=False)
     livcr = p["livcr"]
     out.print(f"\n[bold]LIVC-R[/]: {livcr['status']}")
     for f in livcr["area_figures"]:

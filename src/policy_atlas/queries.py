@@ -8,7 +8,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
 from functools import cached_property
-from typing import Any, Callable, Hashable, Iterable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple
 
 from sqlalchemy.engine import Engine
 
@@ -17,6 +17,7 @@ from . import store
 from .model import FuzzyDate, Statement, load_schema
 from .store import Snapshot
 
+PAGE_SIZE = 25  # items a page lists per profile section or entity property; downloads give every one
 PROFILE_SECTIONS = {"Helpline": "helplines", "Service": "services", "Training": "trainings", "Tool": "tools",
                     "Programme": "services", "Plan": "plans", "LegalAct": "rules", "Subsidy": "subsidies_open",
                     "Body": "bodies", "Agency": "agencies"}
@@ -404,7 +405,7 @@ def competent_governments(atlas: Atlas, mun: gaz.Municipality) -> list[tuple[str
 
 
 def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, day: dt.date | None,
-          today: dt.date, via: gaz.Municipality | None = None) -> dict:
+          today: dt.date, via: gaz.Municipality | None = None, label: str | None = None) -> dict:
     """One profile item with its dates: the statement's own validity, else (an undated statement never widens a
     dated fact) the entity's own period; its status today; and, when no end is known, the year of the last
     source that speaks of it ("unknown after YEAR")."""
@@ -412,7 +413,7 @@ def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, 
     start = str(st.valid_from) if st is not None and st.valid_from else own_start
     end = str(st.valid_to) if st is not None and st.valid_to else own_end
     last = atlas.last_source_year(eid, st)
-    item = {"id": eid, "type": atlas.types.get(eid), "label": atlas.label(eid, lang), "why": reason,
+    item = {"id": eid, "type": atlas.types.get(eid), "label": label or atlas.label(eid, lang), "why": reason,
             "start": start, "end": end, "status": _status(start, end, today), "last_source_year": last,
             "unknown_after": None if end else last,
             "via": via and {"nis": via.nis, "label": via.name(lang),
@@ -453,43 +454,100 @@ def _holders(mun: gaz.Municipality) -> list[tuple[gaz.Municipality, gaz.Municipa
     return out
 
 
+class Found(NamedTuple):
+    """A profile item before its details: enough to choose, order and page it."""
+    label: str
+    eid: str
+    reason: str
+    st: Statement
+    via: gaz.Municipality | None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.eid, self.via and self.via.nis
+
+
+HOLDING = ("recipient", "member", "signatory", "provider")
+
+
+def _prefetch(atlas: Atlas, eids) -> None:
+    """Load many entities' statements at once where the atlas can (a store-backed atlas); a no-op otherwise."""
+    prefetch = getattr(atlas, "prefetch", None)
+    if prefetch and eids:
+        prefetch(list(dict.fromkeys(eids)))
+
+
+def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
+                  govs: list[tuple[str, str]] | None = None) -> dict[str, list[Found]]:
+    """Every item of every profile section, chosen, deduplicated and ordered by label, no details computed yet.
+    A subsidy received directly is not listed again as open to the municipality."""
+    govs = competent_governments(atlas, mun) if govs is None else govs
+    holders = _holders(mun)
+    _prefetch(atlas, [*(h.entity_id for h, _ in holders), *(g for g, _ in govs)])
+    received = [(st, via) for holder, via in holders for st in atlas.by_object.get(holder.entity_id, ())
+                if st.prop in HOLDING]
+    governed = [(st, why) for gid, why in govs for st in atlas.by_object.get(gid, ())
+                if st.prop == "government" and atlas.types.get(st.subject) in PROFILE_SECTIONS]
+    _prefetch(atlas, [st.subject for st, _ in (*received, *governed)])
+    found: dict[str, list] = defaultdict(list)
+    for st, via in received:
+        if _applies(atlas, st, day):
+            section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
+            found[section].append((st.subject, "direct grant" if st.prop == "recipient" else st.prop, st, via))
+    reached = {eid for eid, *_ in found["subsidies_received"]}
+    for st, why in governed:
+        kind = atlas.types[st.subject]
+        if st.subject in reached or not _applies(atlas, st, day):
+            continue
+        if kind == "Subsidy" and not _eligible(atlas, st.subject, mun):
+            continue
+        found[PROFILE_SECTIONS[kind]].append((st.subject, f"via {why}", st, None))
+    return {section: _dedupe(atlas, found[section], lang) for section in PROFILE_LISTS}
+
+
+def paged(rows: list, size: int | None, page: int = 1) -> tuple[list, dict]:
+    """Page `page` of `rows`, `size` rows a page (all of them when size is None), and where that page stands.
+    A page past the last is empty; `pages` is at least 1."""
+    if size is None:
+        return rows, {"total": len(rows), "page": 1, "pages": 1, "page_size": None}
+    pages = max(1, -(-len(rows) // size))
+    return rows[(page - 1) * size:page * size], {"total": len(rows), "page": page, "pages": pages, "page_size": size}
+
+
 def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
-            today: dt.date | None = None) -> dict:
+            today: dt.date | None = None, *, page_size: int | None = None, section: str | None = None,
+            page: int = 1) -> dict:
     """What applies to a municipality: on a day, or (day None) in every period, each item with why it applies,
     its dates, its status today and its source. A merged municipality includes what its predecessors
-    received, each such item saying through which predecessor (`via`)."""
+    received, each such item saying through which predecessor (`via`).
+
+    Each section lists `page_size` items (every item when None): page `page` of `section`, the first page of
+    the others; `sections` gives each one's total, page and page count. Items are chosen and ordered by label
+    first, so dates, sources and citations are worked out only for the items listed."""
     today = today or dt.date.today()
-    eid = mun.entity_id
-    out: dict = {"municipality": {**mun.as_dict(), "id": eid, "label": mun.name(lang)},
+    govs = competent_governments(atlas, mun)
+    out: dict = {"municipality": {**mun.as_dict(), "id": mun.entity_id, "label": mun.name(lang)},
                  "as_of": day.isoformat() if day else None, "status_on": today.isoformat(),
                  "history": history(mun, lang), "governments": [], "subsidies_received": [], "bodies_taking_part": [],
-                 **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}}
-    for holder, via in _holders(mun):
-        for st in atlas.by_object.get(holder.entity_id, ()):
-            if st.prop not in ("recipient", "member", "signatory", "provider") or not _applies(atlas, st, day):
-                continue
-            section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
-            reason = "direct grant" if st.prop == "recipient" else st.prop
-            out[section].append(_item(atlas, st.subject, lang, reason, st, day, today, via))
-    govs = competent_governments(atlas, mun)
+                 **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}, "sections": {}}
     out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in govs]
-    reached = {i["id"] for i in out["subsidies_received"]}
-    for gid, why in govs:
-        for st in atlas.by_object.get(gid, ()):
-            if st.prop != "government" or not _applies(atlas, st, day):
-                continue
-            kind = atlas.types.get(st.subject)
-            section = PROFILE_SECTIONS.get(kind)
-            if section is None or st.subject in reached:
-                continue
-            if kind == "Subsidy" and not _eligible(atlas, st.subject, mun):
-                continue
-            out[section].append(_item(atlas, st.subject, lang, f"via {why}", st, day, today))
-    for section in (*dict.fromkeys(PROFILE_SECTIONS.values()), "subsidies_received", "bodies_taking_part"):
-        out[section] = _dedupe(out[section])
+    found = profile_found(atlas, mun, day, lang, govs)
+    for name in PROFILE_LISTS:
+        shown, out["sections"][name] = paged(found[name], page_size, page if name == section else 1)
+        out[name] = [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label) for f in shown]
     out["livcr"] = livcr_status(atlas, mun, day)
     out["shown_currency"] = shown_currency(atlas, out)
     return out
+
+
+def profile_items(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
+                  today: dt.date | None = None) -> Iterator[tuple[str, dict]]:
+    """Every (section, item) of a profile, each item's details worked out as it is read (for downloads)."""
+    today = today or dt.date.today()
+    found = profile_found(atlas, mun, day, lang)
+    for name in PROFILE_LISTS:
+        for f in found[name]:
+            yield name, _item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
 
 
 def history(mun: gaz.Municipality, lang: str) -> dict:
@@ -510,20 +568,34 @@ PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open"
 
 
 def shown_currency(atlas: Atlas, data: dict) -> dict:
-    """How current a profile is: the latest publication year of the sources that speak of what it shows."""
+    """How current a profile page is: the latest publication year of the sources that speak of the items it
+    lists (the page of each section shown, not the items on other pages)."""
     items = [i for section in PROFILE_LISTS for i in data[section]]
     latest = max((i["last_source_year"] for i in items if i["last_source_year"]), default=None)
     return {"latest_year": latest, "open_items": sum(1 for i in items if i["status"] == "open")}
 
 
-def compare(first: dict, second: dict) -> list[dict]:
-    """Two profiles side by side: per list, every item with whether it applied on each date."""
+def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date, lang: str = "nl",
+            today: dt.date | None = None, limit: int | None = PAGE_SIZE) -> list[dict]:
+    """Two days side by side. Whole sections are compared on what identifies an item (entity, and predecessor
+    for a merged municipality) and its label, without details: per list the number of items that applied only
+    on the first day, only on the second and on both; then the first `limit` rows (those that differ first,
+    each group by label) with their details and whether they applied on each day."""
+    today = today or dt.date.today()
+    govs = competent_governments(atlas, mun)
+    a, b = profile_found(atlas, mun, first, lang, govs), profile_found(atlas, mun, second, lang, govs)
     out = []
     for section in PROFILE_LISTS:
-        a, b = {i["id"]: i for i in first[section]}, {i["id"]: i for i in second[section]}
-        rows = [{**(a.get(k) or b[k]), "first": k in a, "second": k in b} for k in {**a, **b}]
-        if rows:
-            out.append({"list": section, "rows": sorted(rows, key=lambda r: r["label"].casefold())})
+        left, right = {f.key: f for f in a[section]}, {f.key: f for f in b[section]}
+        found = {**right, **left}
+        if not found:
+            continue
+        keys = sorted(found, key=lambda k: (k in left and k in right, found[k].label.casefold(), k[1] or ""))
+        rows = [{**_item(atlas, f.eid, lang, f.reason, f.st, first if k in left else second, today, f.via, f.label),
+                 "first": k in left, "second": k in right} for k in keys[:limit] for f in [found[k]]]
+        both = sum(1 for k in left if k in right)
+        out.append({"list": section, "rows": rows, "total": len(keys), "both": both,
+                    "only_first": len(left) - both, "only_second": len(right) - both})
     return out
 
 
@@ -535,11 +607,13 @@ def _eligible(atlas: Atlas, subsidy: str, mun: gaz.Municipality) -> bool:
     return area in (None, "all", mun.region)
 
 
-def _dedupe(items: list[dict]) -> list[dict]:
-    seen: dict[tuple, dict] = {}
-    for item in items:
-        seen.setdefault((item["id"], (item["via"] or {}).get("nis")), item)
-    return sorted(seen.values(), key=lambda i: (i["label"].casefold(), (i["via"] or {}).get("nis") or ""))
+def _dedupe(atlas: Atlas, found: list[tuple], lang: str) -> list[Found]:
+    """Each (entity, predecessor) once, with the first reason found, ordered by label then predecessor."""
+    seen: dict[tuple, tuple] = {}
+    for eid, reason, st, via in found:
+        seen.setdefault((eid, via and via.nis), (eid, reason, st, via))
+    rows = [Found(atlas.label(eid, lang), eid, reason, st, via) for eid, reason, st, via in seen.values()]
+    return sorted(rows, key=lambda f: (f.label.casefold(), f.via.nis if f.via else ""))
 
 
 def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None) -> dict:
@@ -570,28 +644,36 @@ def _livcr_figures(atlas: Atlas, lang: str) -> list[dict]:
     return figures
 
 
-def entity_view(atlas: Atlas, eid: str, lang: str = "nl", day: dt.date | None = None) -> dict:
-    """An entity with its statements grouped by property, and the relations pointing to it."""
+def entity_view(atlas: Atlas, eid: str, lang: str = "nl", day: dt.date | None = None, *,
+                page_size: int | None = None, prop: str | None = None, incoming: str | None = None,
+                page: int = 1) -> dict:
+    """An entity with its statements grouped by property, and the relations pointing to it grouped by property.
+    Each group lists `page_size` statements (all when None) with its total: page `page` of the group named by
+    `prop` (own statements) or `incoming` (relations pointing here), the first page of the others."""
     if eid not in atlas.types:
         raise KeyError(eid)
     schema = load_schema()
-    groups: dict[str, list[dict]] = defaultdict(list)
+    own: dict[str, list[Statement]] = defaultdict(list)
     for st in atlas.by_subject.get(eid, ()):
-        if day and not st.holds_on(day):
-            continue
-        groups[st.prop].append(statement_view(atlas, st, lang))
-    incoming: dict[str, list[dict]] = defaultdict(list)
+        if not day or st.holds_on(day):
+            own[st.prop].append(st)
+    theirs: dict[str, list[Statement]] = defaultdict(list)
     for st in atlas.by_object.get(eid, ()):
-        if day and not st.holds_on(day):
-            continue
-        incoming[st.prop].append({**statement_view(atlas, st, lang), "subject": st.subject,
-                                  "subject_label": atlas.label(st.subject, lang)})
+        if not day or st.holds_on(day):
+            theirs[st.prop].append(st)
+    own_pages = {p: paged(v, page_size, page if p == prop else 1) for p, v in own.items()}
+    their_pages = {p: paged(v, page_size, page if p == incoming else 1) for p, v in theirs.items()}
+    _prefetch(atlas, [*(st.value for shown, _ in own_pages.values() for st in shown if st.value_type == "entity"),
+                      *(st.subject for shown, _ in their_pages.values() for st in shown)])
     return {"id": eid, "type": atlas.types[eid], "type_label": schema.types[atlas.types[eid]].labels.get(lang),
             "label": atlas.label(eid, lang), "labels": atlas.labels(eid), "as_of": day.isoformat() if day else None,
-            "properties": [{"property": p, "label": schema.property_labels(p).get(lang, p), "statements": v}
-                           for p, v in groups.items()],
-            "incoming": [{"property": p, "label": schema.reverse_labels(p).get(lang, p), "statements": v}
-                         for p, v in incoming.items()]}
+            "properties": [{"property": p, "label": schema.property_labels(p).get(lang, p),
+                            "statements": [statement_view(atlas, st, lang) for st in shown], **where}
+                           for p, (shown, where) in own_pages.items()],
+            "incoming": [{"property": p, "label": schema.reverse_labels(p).get(lang, p),
+                          "statements": [{**statement_view(atlas, st, lang), "subject": st.subject,
+                                          "subject_label": atlas.label(st.subject, lang)} for st in shown], **where}
+                         for p, (shown, where) in their_pages.items()]}
 
 
 def statement_view(atlas: Atlas, st: Statement, lang: str) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Callable
+from typing import Callable, Iterator
 
 import networkx as nx
 from fastapi.responses import Response, StreamingResponse
@@ -59,16 +59,13 @@ def linked(fmt: str, ids_of: Callable[[dict], list[str]] = lambda data: [data["i
     return respond
 
 
-PROFILE_LISTS = ("helplines", "services", "subsidies_received", "subsidies_open", "bodies_taking_part", "bodies",
-                 "plans", "rules", "trainings", "tools", "agencies")
-
-
-def profile_rows(data: dict) -> list[dict]:
-    """One row per item of a municipality profile, with the list it is in and why it applies."""
-    return [{"municipality": data["municipality"]["nis"], "as_of": data["as_of"], "list": section, "id": item["id"],
-             "label": item["label"], "why": item["why"], "start": item["start"], "end": item["end"],
-             "source": (item.get("cites") or {}).get("source"), "locator": (item.get("cites") or {}).get("locator")}
-            for section in PROFILE_LISTS for item in data[section]]
+def profile_rows(data: dict) -> Iterator[dict]:
+    """One row per item of a municipality profile, every item (`every`: (list, item) pairs worked out as the
+    download is read), with the list it is in and why it applies."""
+    for section, item in data["every"]:
+        yield {"municipality": data["municipality"]["nis"], "as_of": data["as_of"], "list": section, "id": item["id"],
+               "label": item["label"], "why": item["why"], "start": item["start"], "end": item["end"],
+               "source": (item.get("cites") or {}).get("source"), "locator": (item.get("cites") or {}).get("locator")}
 
 
 def map_rows(data: dict) -> list[dict]:

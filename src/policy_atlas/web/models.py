@@ -98,10 +98,18 @@ class Search(Model):
     government_labels: dict[str, str]
 
 
-class PropertyGroup(Model):
+class ListPage(Model):
+    """Where a listed page of a longer list stands: `total` items, page `page` of `pages`, `page_size` a page."""
+    total: int
+    page: int
+    pages: int
+    page_size: Optional[int]
+
+
+class PropertyGroup(ListPage):
     property: str
     label: str
-    statements: list[StatementView]
+    statements: list[StatementView] = Field(description="page `page` of the group (the first 25 unless asked)")
 
 
 class Change(Model):
@@ -155,6 +163,7 @@ class Profile(Model):
     rules: list[ProfileItem]
     bodies: list[ProfileItem]
     agencies: list[ProfileItem]
+    sections: dict[str, ListPage] = Field(description="each list's total and which page of it is shown (25 a page)")
     livcr: dict[str, Any]
 
 

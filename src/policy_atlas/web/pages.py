@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
-from ..queries import Atlas, compare as compare_profiles, entity_view, profile
+from ..queries import (PAGE_SIZE, PROFILE_LISTS, Atlas, compare as compare_profiles, entity_view, profile,
+                       profile_items)
 from ..search import PER_PAGE, Index
 from . import exports, i18n, models
 from .rendering import href, render
@@ -29,6 +30,8 @@ Tier = Literal[tuple(t["id"] for t in SCHEMA.tiers)]
 Region = Literal["flanders", "wallonia", "brussels", "german"]
 Relation = Literal[tuple(network.GROUPS)]
 AS_OF = Query(None, description="show things as they stood on this day (YYYY-MM-DD)")
+PAGE = Query(1, ge=1, le=1_000_000, description=f"which page ({PAGE_SIZE} a page) of the list named by the "
+                                                 "parameter beside it")
 
 
 @dataclass
@@ -167,13 +170,28 @@ def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any 
 
 
 @page("/entity/{eid:path}", "entity.html", models.Entity, formats={fmt: exports.linked(fmt) for fmt in ("jsonld", "ttl", "nt")})
-def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF) -> dict:
-    """One entity: every statement grouped by property with validity and source, relations both ways."""
+def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF,
+           prop: Optional[str] = Query(None, alias="property", max_length=100,
+                                       description="page through this property's statements (with `page`)"),
+           incoming: Optional[str] = Query(None, max_length=100, description="page through the relations of this "
+                                           "property pointing to the entity (with `page`)"),
+           page: int = PAGE) -> dict:
+    """One entity: every statement grouped by property with validity and source, relations both ways; each group
+    lists its first 25 statements with its total, `property` or `incoming` with `page` pages through one."""
     if eid not in ctx.atlas.types:
         raise HTTPException(404, f"unknown entity {eid!r}")
+    if prop and incoming:
+        raise HTTPException(422, "property, incoming: page through one group at a time")
+    if page > 1 and not (prop or incoming):
+        raise HTTPException(422, "page: give property or incoming too (the group to page through)")
     if eid.startswith("mun/") and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
         return RedirectResponse(href(ctx.lang, f"/municipality/{eid[4:]}", as_of=as_of), status_code=307)
-    view = entity_view(ctx.atlas, eid, ctx.lang, as_of)
+    view = entity_view(ctx.atlas, eid, ctx.lang, as_of, page_size=PAGE_SIZE, prop=prop, incoming=incoming, page=page)
+    chosen = next((g for g in view["properties" if prop else "incoming"] if g["property"] == (prop or incoming)), None)
+    if (prop or incoming) and page > (chosen["pages"] if chosen else 1):
+        where = f"property {prop!r}" if prop else f"incoming {incoming!r}"
+        raise HTTPException(404, f"page: {where} has {chosen['total'] if chosen else 0} statements here, "
+                                 f"{PAGE_SIZE} a page; there is no page {page}")
     view["changes"] = changes(ctx.request.app.state.atlas.engine, eid)
     view["label_lang"] = ctx.atlas.label_lang(eid, ctx.lang)[1]
     view["span"] = ctx.atlas.period_of(eid)
@@ -205,22 +223,35 @@ def municipality(ctx: Ctx, name: str,
                  as_of: Optional[dt.date] = Query(None, description="only what applied on this day (YYYY-MM-DD); "
                                                                      "default: every period, each item with its dates"),
                  compare: Optional[dt.date] = Query(None, description="a second day: both days side by side "
-                                                                       "(with as_of)")) -> dict:
+                                                                       "(with as_of)"),
+                 section: Optional[Literal[PROFILE_LISTS]] = Query(None, description="page through this list "
+                                                                   "(with `page`); the others show their first page"),
+                 page: int = PAGE) -> dict:
     """What applies to a municipality, in every period (default) or on a day, or two days side by side; each
-    item with its dates, status, why and source; a merged municipality includes its predecessors' grants."""
+    item with its dates, status, why and source; a merged municipality includes its predecessors' grants. Each
+    list shows its first 25 items and its total (`section` with `page` pages through one); the CSV has all."""
     try:
         mun = gazetteer.load().resolve(name, on=as_of or dt.date.today())
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
     if compare and not as_of:
         raise HTTPException(422, "compare: give as_of too (the first of the two days)")
+    if page > 1 and not section:
+        raise HTTPException(422, "page: give section too (the list to page through)")
     if name != mun.nis and ctx.request.url.path.startswith(f"/{ctx.lang}/"):
-        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of, compare=compare),
-                                status_code=307)
-    data = profile(ctx.atlas, mun, as_of, ctx.lang)
+        return RedirectResponse(href(ctx.lang, f"/municipality/{mun.nis}", as_of=as_of, compare=compare,
+                                     section=section, page=page if section else None), status_code=307)
+    if ctx.format == "csv":
+        return {"municipality": {"nis": mun.nis}, "as_of": as_of and as_of.isoformat(),
+                "every": profile_items(ctx.atlas, mun, as_of, ctx.lang)}
+    data = profile(ctx.atlas, mun, as_of, ctx.lang, page_size=PAGE_SIZE, section=section, page=page)
+    if section and page > data["sections"][section]["pages"]:
+        where = data["sections"][section]
+        raise HTTPException(404, f"page: {section} has {where['total']} items here, {PAGE_SIZE} a page "
+                                 f"({where['pages']} pages); there is no page {page}")
     if compare:
-        second = profile(ctx.atlas, mun, compare, ctx.lang)
-        data["compare"] = {"as_of": compare.isoformat(), "lists": compare_profiles(data, second)}
+        data["compare"] = {"as_of": compare.isoformat(),
+                           "lists": compare_profiles(ctx.atlas, mun, as_of, compare, ctx.lang)}
     year = 2025 if mun.valid_from else 2019
     geo = svgmap.load_geometry(year)
     data["locator"] = {"nis": mun.nis, "centre": geo.centres[mun.nis], "year": year}

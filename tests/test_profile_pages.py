@@ -1,0 +1,183 @@
+"""Heavy pages bounded: a profile section or an entity's relations longer than a page show the first 25 with
+their total, `?section=NAME&page=K` / `?incoming=PROP&page=K` page through one list, HTML and JSON agree, the CSV
+has every row, and item details are worked out only for the items shown."""
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import replace
+
+import pytest
+
+from policy_atlas import gazetteer as gaz
+from policy_atlas import queries, store
+from policy_atlas.dataset import Entity
+from policy_atlas.model import FuzzyDate, Statement
+from policy_atlas.queries import PAGE_SIZE, PROFILE_LISTS
+from tests.conftest import cli
+
+EXTRA = 60  # synthetic grants to Liège, more than two pages of subsidies received
+LIEGE = "62063"
+
+
+def _grant(n: int) -> list[Statement]:
+    eid = f"subsidy/synthetic-{n:02d}"
+    st = lambda prop, value, kind, **kw: Statement(eid, prop, value, kind, source="far-2019",  # noqa: E731
+                                                  locator=f"line {n}", **kw)
+    return [st("name", f"Synthetic grant {n:02d}", "text", lang="nl"), st("start", "2016", "date"),
+            st("government", "gov/flanders", "entity"),
+            st("recipient", f"mun/{LIEGE}", "entity", valid_from=FuzzyDate(2016) if n % 2 else None)]
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory, bundled):
+    """The bundled atlas with EXTRA synthetic subsidies (2016 on) received by Liège and run by gov/flanders."""
+    extra = {f"subsidy/synthetic-{n:02d}": Entity(f"subsidy/synthetic-{n:02d}", "Subsidy",
+                                                   {"nl": f"Synthetic grant {n:02d}"}, "test")
+             for n in range(EXTRA)}
+    ds = replace(bundled, entities={**bundled.entities, **extra},
+                 statements=[*bundled.statements, *(st for n in range(EXTRA) for st in _grant(n))])
+    url = f"sqlite:///{tmp_path_factory.mktemp('big') / 'atlas.sqlite'}"
+    store.build(ds, store.connect(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def big(big_db):
+    from fastapi.testclient import TestClient
+
+    from policy_atlas.web.app import create_app
+
+    with TestClient(create_app(big_db)) as client:
+        yield client
+
+
+def _atlas(client):
+    return client.app.state.atlas.atlas
+
+
+def _listed(html: str, name: str) -> list[str]:
+    """The entity ids linked in one list of a profile page, in order."""
+    block = html[html.index(f'<ul class="items" id="list-{name}">'):]
+    block = block[:block.index("</ul>")]
+    return re.findall(r'<li><a href="/\w\w/entity/([^"]+)"', block)
+
+
+def test_a_long_section_shows_25_with_its_total_and_pages_through_the_rest(big):
+    every = queries.profile(_atlas(big), gaz.load().get(LIEGE), None, "en")["subsidies_received"]
+    assert len(every) == EXTRA + 4  # the four Liège grants of the bundled atlas, then the synthetic ones
+    order = [i["id"] for i in every]
+    assert [i["label"].casefold() for i in every] == sorted(i["label"].casefold() for i in every)
+    first = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en"}).json()
+    assert first["sections"]["subsidies_received"] == {"total": EXTRA + 4, "page": 1, "pages": 3, "page_size": 25}
+    assert [i["id"] for i in first["subsidies_received"]] == order[:25]
+    assert first["subsidies_received"][0] == every[0]  # the same details as the whole profile's
+    second = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en", "section": "subsidies_received",
+                                                            "page": 2}).json()
+    assert [i["id"] for i in second["subsidies_received"]] == order[25:50]
+    assert second["sections"]["subsidies_received"]["page"] == 2
+    assert [i["id"] for i in second["rules"]] == [i["id"] for i in first["rules"]]  # other lists stay on page 1
+    last = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en", "section": "subsidies_received",
+                                                          "page": 3}).json()
+    assert [i["id"] for i in last["subsidies_received"]] == order[50:]
+
+
+def test_html_and_json_list_the_same_items_with_prev_and_next_links(big):
+    params = {"section": "subsidies_received", "page": 2}
+    html = big.get(f"/en/municipality/{LIEGE}", params=params).text
+    data = big.get(f"/api/municipality/{LIEGE}", params={**params, "lang": "en"}).json()
+    assert _listed(html, "subsidies_received") == [i["id"] for i in data["subsidies_received"]]
+    assert f"26–50 of {EXTRA + 4}" in html
+    assert f'rel="prev" href="/en/municipality/{LIEGE}?page=1&amp;section=subsidies_received#list-subsidies_received"' in html
+    assert f'rel="next" href="/en/municipality/{LIEGE}?page=3&amp;section=subsidies_received#list-subsidies_received"' in html
+    first = big.get(f"/en/municipality/{LIEGE}").text
+    assert _listed(first, "subsidies_received") == [i["id"] for i in big.get(
+        f"/api/municipality/{LIEGE}", params={"lang": "en"}).json()["subsidies_received"]]
+    assert 'rel="prev"' not in first.split('id="list-subsidies_received"')[1].split("</nav>")[0]
+
+
+def test_every_list_on_the_page_is_bounded(big):
+    html = big.get(f"/nl/municipality/{LIEGE}").text
+    data = big.get(f"/api/municipality/{LIEGE}").json()
+    for name in PROFILE_LISTS:
+        assert len(data[name]) == min(PAGE_SIZE, data["sections"][name]["total"]), name
+        if data[name]:
+            assert len(_listed(html, name)) == len(data[name]), name
+
+
+def test_a_page_past_the_last_is_404_and_a_page_needs_its_section(big):
+    gone = big.get(f"/api/municipality/{LIEGE}", params={"section": "subsidies_received", "page": 4})
+    assert gone.status_code == 404
+    assert gone.json()["error"] == (f"page: subsidies_received has {EXTRA + 4} items here, 25 a page (3 pages); "
+                                    "there is no page 4")
+    assert big.get(f"/en/municipality/{LIEGE}", params={"section": "helplines", "page": 2}).status_code == 404
+    lone = big.get(f"/api/municipality/{LIEGE}", params={"page": 2})
+    assert lone.status_code == 422 and "give section too" in lone.json()["error"]
+    unknown = big.get(f"/api/municipality/{LIEGE}", params={"section": "grants"})
+    assert unknown.status_code == 422 and "section" in unknown.json()["problems"][0]
+    assert big.get(f"/api/municipality/{LIEGE}", params={"section": "rules", "page": 0}).status_code == 422
+
+
+def test_the_csv_has_every_row(big):
+    rows = list(csv.DictReader(io.StringIO(big.get(f"/api/municipality/{LIEGE}", params={
+        "format": "csv", "section": "subsidies_received", "page": 2}).text)))
+    every = queries.profile(_atlas(big), gaz.load().get(LIEGE), None, "nl")
+    assert [(r["list"], r["id"]) for r in rows] == [(k, i["id"]) for k in PROFILE_LISTS for i in every[k]]
+    synthetic = next(r for r in rows if r["id"] == "subsidy/synthetic-07")
+    assert (synthetic["why"], synthetic["start"], synthetic["source"], synthetic["locator"]) == \
+        ("direct grant", "2016", "far-2019", "line 7")
+
+
+def test_details_are_worked_out_only_for_the_items_shown(big, monkeypatch):
+    calls = []
+    real = queries._item
+    monkeypatch.setattr(queries, "_item", lambda *a, **kw: calls.append(a[1]) or real(*a, **kw))
+    p = queries.profile(_atlas(big), gaz.load().get(LIEGE), None, "nl", page_size=PAGE_SIZE)
+    assert sorted(calls) == sorted(i["id"] for k in PROFILE_LISTS for i in p[k])
+    assert p["sections"]["subsidies_received"]["total"] == EXTRA + 4 and len(p["subsidies_received"]) == 25
+
+
+def test_compare_counts_whole_lists_and_shows_the_differences_first(big):
+    params = {"as_of": "2015-12-31", "compare": "2017-06-01"}
+    data = big.get(f"/api/municipality/{LIEGE}", params=params).json()
+    grants = next(entry for entry in data["compare"]["lists"] if entry["list"] == "subsidies_received")
+    every = queries.profile(_atlas(big), gaz.load().get(LIEGE), dt.date(2017, 6, 1))["subsidies_received"]
+    before = queries.profile(_atlas(big), gaz.load().get(LIEGE), dt.date(2015, 12, 31))["subsidies_received"]
+    later = {i["id"] for i in every} - {i["id"] for i in before}
+    assert grants["only_second"] == len(later) >= EXTRA and grants["total"] == len(later | {i["id"] for i in before})
+    assert len(grants["rows"]) == 25 and all(r["second"] and not r["first"] for r in grants["rows"])
+    html = big.get(f"/en/municipality/{LIEGE}", params=params).text
+    assert f"The first 25 of {grants['total']} rows, those that differ first" in html
+
+
+def test_incoming_relations_are_paged_per_property(big):
+    data = big.get("/api/entity/gov/flanders").json()
+    governed = next(g for g in data["incoming"] if g["property"] == "government")
+    every = [st for st in _atlas(big).by_object["gov/flanders"] if st.prop == "government"]
+    assert governed["total"] == len(every) > EXTRA and len(governed["statements"]) == 25
+    assert [s["id"] for s in governed["statements"]] == [st.id for st in every[:25]]
+    second = big.get("/api/entity/gov/flanders", params={"incoming": "government", "page": 2}).json()
+    paged = next(g for g in second["incoming"] if g["property"] == "government")
+    assert [s["id"] for s in paged["statements"]] == [st.id for st in every[25:50]] and paged["page"] == 2
+    html = big.get("/en/entity/gov/flanders", params={"incoming": "government", "page": 2}).text
+    block = html[html.index('id="in-government"'):]
+    block = block[:block.index("</nav>")]
+    assert re.findall(r'<li><a href="/en/entity/([^"]+)"', block) == [s["subject"] for s in paged["statements"]]
+    assert f"26–50 of {len(every)}" in block and 'rel="next"' in block and 'rel="prev"' in block
+    mun = big.get(f"/api/entity/mun/{LIEGE}", params={"incoming": "recipient", "page": 3}).json()
+    received = next(g for g in mun["incoming"] if g["property"] == "recipient")
+    assert received["page"] == 3 and len(received["statements"]) == received["total"] - 50 > 0
+    gone = big.get("/api/entity/gov/flanders", params={"incoming": "government", "page": 99})
+    assert gone.status_code == 404 and "there is no page 99" in gone.json()["error"]
+    both = big.get("/api/entity/gov/flanders", params={"incoming": "government", "property": "name"})
+    assert both.status_code == 422
+
+
+def test_cli_profile_lists_the_first_25_and_all_on_request(big_db):
+    text = cli("profile", LIEGE, "--db", big_db)
+    assert text.returncode == 0, text.stderr
+    assert f"… and {EXTRA + 4 - 25} more (--all lists every item)" in text.stdout
+    every = cli("profile", LIEGE, "--all", "--format", "json", "--db", big_db)
+    data = json.loads(every.stdout)
+    assert len(data["subsidies_received"]) == data["sections"]["subsidies_received"]["total"] == EXTRA + 4
