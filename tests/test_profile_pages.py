@@ -181,3 +181,16 @@ def test_cli_profile_lists_the_first_25_and_all_on_request(big_db):
     every = cli("profile", LIEGE, "--all", "--format", "json", "--db", big_db)
     data = json.loads(every.stdout)
     assert len(data["subsidies_received"]) == data["sections"]["subsidies_received"]["total"] == EXTRA + 4
+
+
+def test_competent_governments_are_paged_too(big):
+    liege, atlas = gaz.load().get(LIEGE), _atlas(big)
+    every = queries.profile(atlas, liege, None)["governments"]
+    assert len(every) == 3  # federal, Walloon Region, French Community
+    first = queries.profile(atlas, liege, None, page_size=2)
+    second = queries.profile(atlas, liege, None, page_size=2, section="governments", page=2)
+    assert first["governments"] + second["governments"] == every
+    assert second["sections"]["governments"] == {"total": 3, "page": 2, "pages": 2, "page_size": 2}
+    assert second["rules"] == first["rules"] and len(first["rules"]) == 2
+    html = big.get(f"/en/municipality/{LIEGE}", params={"section": "governments", "page": 1}).text
+    assert html.count('href="/en/entity/gov/') >= 3 and 'id="list-governments"' in html

@@ -245,7 +245,9 @@ def _print_profile(p: dict) -> None:
     if h["predecessors"]:
         out.print(f"Since {h['merger_date']}, made of: " + ", ".join(f"{x['label']} ({x['nis']})" for x in h["predecessors"])
                   + " — what they received is listed, saying so")
-    out.print("Competent governments: " + "; ".join(f"{g['label']} ({g['why']})" for g in p["governments"]))
+    more = p["sections"]["governments"]["total"] - len(p["governments"])
+    out.print("Competent governments: " + "; ".join(f"{g['label']} ({g['why']})" for g in p["governments"])
+              + (f"; … and {more} more (--all lists every one)" if more else ""), highlight=False, markup=False)
     sections = [("Helplines", "helplines"), ("Agencies of competent governments", "agencies"), ("Subsidies received", "subsidies_received"),
                 ("Other subsidies of competent governments (recipients not named)", "subsidies_open"), ("Takes part in", "bodies_taking_part"),
                 ("Services", "services"), ("Trainings", "trainings"), ("Tools", "tools"), ("Plans", "plans"),

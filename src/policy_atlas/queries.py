@@ -521,8 +521,8 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     its dates, its status today and its source. A merged municipality includes what its predecessors
     received, each such item saying through which predecessor (`via`).
 
-    Each section lists `page_size` items (every item when None): page `page` of `section`, the first page of
-    the others; `sections` gives each one's total, page and page count. Items are chosen and ordered by label
+    Each section (and the competent governments) lists `page_size` items (every item when None): page `page`
+    of `section`, the first page of the others; `sections` gives each one's total, page and page count. Items are chosen and ordered by label
     first, so dates, sources and citations are worked out only for the items listed."""
     today = today or dt.date.today()
     govs = competent_governments(atlas, mun)
@@ -530,7 +530,8 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
                  "as_of": day.isoformat() if day else None, "status_on": today.isoformat(),
                  "history": history(mun, lang), "governments": [], "subsidies_received": [], "bodies_taking_part": [],
                  **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}, "sections": {}}
-    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in govs]
+    shown, out["sections"]["governments"] = paged(govs, page_size, page if section == "governments" else 1)
+    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown]
     found = profile_found(atlas, mun, day, lang, govs)
     for name in PROFILE_LISTS:
         shown, out["sections"][name] = paged(found[name], page_size, page if name == section else 1)

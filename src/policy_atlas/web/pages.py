@@ -224,7 +224,8 @@ def municipality(ctx: Ctx, name: str,
                                                                      "default: every period, each item with its dates"),
                  compare: Optional[dt.date] = Query(None, description="a second day: both days side by side "
                                                                        "(with as_of)"),
-                 section: Optional[Literal[PROFILE_LISTS]] = Query(None, description="page through this list "
+                 section: Optional[Literal[(*PROFILE_LISTS, "governments")]] = Query(None, description="page "
+                                                                   "through this list "
                                                                    "(with `page`); the others show their first page"),
                  page: int = PAGE) -> dict:
     """What applies to a municipality, in every period (default) or on a day, or two days side by side; each
