@@ -522,8 +522,8 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     received, each such item saying through which predecessor (`via`).
 
     Each section (and the competent governments) lists `page_size` items (every item when None): page `page`
-    of `section`, the first page of the others; `sections` gives each one's total, page and page count. Items are chosen and ordered by label
-    first, so dates, sources and citations are worked out only for the items listed."""
+    of `section`, the first page of the others; `sections` gives each one's total, page and page count. Items
+    are chosen and ordered by label first, so dates, sources and citations are worked out only for those listed."""
     today = today or dt.date.today()
     govs = competent_governments(atlas, mun)
     out: dict = {"municipality": {**mun.as_dict(), "id": mun.entity_id, "label": mun.name(lang)},
