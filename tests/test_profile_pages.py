@@ -194,3 +194,20 @@ def test_competent_governments_are_paged_too(big):
     assert second["rules"] == first["rules"] and len(first["rules"]) == 2
     html = big.get(f"/en/municipality/{LIEGE}", params={"section": "governments", "page": 1}).text
     assert html.count('href="/en/entity/gov/') >= 3 and 'id="list-governments"' in html
+
+
+def test_a_store_view_with_a_small_cache_gives_the_same_pages(big, big_db, monkeypatch):
+    """Read through the store in chunks (cache far smaller than the atlas), the pages hold the same items."""
+    from policy_atlas.queries import Atlas
+
+    monkeypatch.setattr(Atlas, "CACHE", 400)
+    small = Atlas.open(store.connect(big_db))
+    liege, today = gaz.load().get(LIEGE), dt.date(2026, 11, 1)
+    for day in (None, dt.date(2017, 6, 1)):
+        for section, page in ((None, 1), ("subsidies_received", 2)):
+            ask = dict(page_size=PAGE_SIZE, section=section, page=page, today=today)
+            assert queries.profile(small, liege, day, "fr", **ask) == queries.profile(_atlas(big), liege, day, "fr", **ask)
+    assert queries.compare(small, liege, dt.date(2015, 12, 31), dt.date(2017, 6, 1), today=today) == \
+        queries.compare(_atlas(big), liege, dt.date(2015, 12, 31), dt.date(2017, 6, 1), today=today)
+    assert queries.entity_view(small, "gov/flanders", "en", page_size=PAGE_SIZE, incoming="government", page=2) == \
+        queries.entity_view(_atlas(big), "gov/flanders", "en", page_size=PAGE_SIZE, incoming="government", page=2)

@@ -470,39 +470,51 @@ class Found(NamedTuple):
 HOLDING = ("recipient", "member", "signatory", "provider")
 
 
-def _prefetch(atlas: Atlas, eids) -> None:
-    """Load many entities' statements at once where the atlas can (a store-backed atlas); a no-op otherwise."""
+def _prefetch(atlas: Atlas, eids, objects: bool = False) -> None:
+    """Load many entities' statements (and, `objects`, what points to them) in a few queries where the atlas
+    reads a store; nothing to do for an atlas held in memory."""
     prefetch = getattr(atlas, "prefetch", None)
     if prefetch and eids:
-        prefetch(list(dict.fromkeys(eids)))
+        prefetch(list(dict.fromkeys(eids)), **({"objects": True} if objects else {}))
+
+
+def _walk(atlas: Atlas, pairs: list[tuple[Statement, object]], size: int = 500) -> Iterator[tuple]:
+    """The (statement, …) pairs, the subjects of each chunk loaded together just before the chunk is walked (a
+    store-backed atlas keeps a bounded cache, so a long walk must not load everything first)."""
+    for i in range(0, len(pairs), size):
+        chunk = pairs[i:i + size]
+        _prefetch(atlas, [st.subject for st, *_ in chunk])
+        yield from chunk
 
 
 def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
                   govs: list[tuple[str, str]] | None = None) -> dict[str, list[Found]]:
-    """Every item of every profile section, chosen, deduplicated and ordered by label, no details computed yet.
-    A subsidy received directly is not listed again as open to the municipality."""
+    """Every item of every profile section, chosen, labelled, deduplicated and ordered by label, no details
+    worked out yet. A subsidy received directly is not listed again as open to the municipality."""
     govs = competent_governments(atlas, mun) if govs is None else govs
     holders = _holders(mun)
-    _prefetch(atlas, [*(h.entity_id for h, _ in holders), *(g for g, _ in govs)])
+    _prefetch(atlas, [*(h.entity_id for h, _ in holders), *(g for g, _ in govs)], objects=True)
     received = [(st, via) for holder, via in holders for st in atlas.by_object.get(holder.entity_id, ())
                 if st.prop in HOLDING]
     governed = [(st, why) for gid, why in govs for st in atlas.by_object.get(gid, ())
                 if st.prop == "government" and atlas.types.get(st.subject) in PROFILE_SECTIONS]
-    _prefetch(atlas, [st.subject for st, _ in (*received, *governed)])
-    found: dict[str, list] = defaultdict(list)
-    for st, via in received:
+    labels: dict[str, str] = {}
+    label = lambda eid: labels.get(eid) or labels.setdefault(eid, atlas.label(eid, lang))  # noqa: E731
+    found: dict[str, list[Found]] = defaultdict(list)
+    for st, via in _walk(atlas, received):
         if _applies(atlas, st, day):
             section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
-            found[section].append((st.subject, "direct grant" if st.prop == "recipient" else st.prop, st, via))
-    reached = {eid for eid, *_ in found["subsidies_received"]}
-    for st, why in governed:
+            reason = "direct grant" if st.prop == "recipient" else st.prop
+            found[section].append(Found(label(st.subject), st.subject, reason, st, via))
+    reached = {f.eid for f in found["subsidies_received"]}
+    for st, why in _walk(atlas, governed):
         kind = atlas.types[st.subject]
         if st.subject in reached or not _applies(atlas, st, day):
             continue
         if kind == "Subsidy" and not _eligible(atlas, st.subject, mun):
             continue
-        found[PROFILE_SECTIONS[kind]].append((st.subject, f"via {why}", st, None))
-    return {section: _dedupe(atlas, found[section], lang) for section in PROFILE_LISTS}
+        found[PROFILE_SECTIONS[kind]].append(Found(label(st.subject), st.subject, f"via {why}", st, None))
+    return {section: _dedupe(found[section]) for section in PROFILE_LISTS}
 
 
 def paged(rows: list, size: int | None, page: int = 1) -> tuple[list, dict]:
@@ -533,9 +545,12 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     shown, out["sections"]["governments"] = paged(govs, page_size, page if section == "governments" else 1)
     out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown]
     found = profile_found(atlas, mun, day, lang, govs)
+    shown = {}
     for name in PROFILE_LISTS:
-        shown, out["sections"][name] = paged(found[name], page_size, page if name == section else 1)
-        out[name] = [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label) for f in shown]
+        shown[name], out["sections"][name] = paged(found[name], page_size, page if name == section else 1)
+    _prefetch(atlas, [f.eid for rows in shown.values() for f in rows])
+    for name, rows in shown.items():
+        out[name] = [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label) for f in rows]
     out["livcr"] = livcr_status(atlas, mun, day)
     out["shown_currency"] = shown_currency(atlas, out)
     return out
@@ -546,9 +561,9 @@ def profile_items(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang
     """Every (section, item) of a profile, each item's details worked out as it is read (for downloads)."""
     today = today or dt.date.today()
     found = profile_found(atlas, mun, day, lang)
-    for name in PROFILE_LISTS:
-        for f in found[name]:
-            yield name, _item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
+    every = [(f.st, name, f) for name in PROFILE_LISTS for f in found[name]]
+    for _, name, f in _walk(atlas, every):
+        yield name, _item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
 
 
 def history(mun: gaz.Municipality, lang: str) -> dict:
@@ -592,6 +607,7 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
         if not found:
             continue
         keys = sorted(found, key=lambda k: (k in left and k in right, found[k].label.casefold(), k[1] or ""))
+        _prefetch(atlas, [found[k].eid for k in keys[:limit]])
         rows = [{**_item(atlas, f.eid, lang, f.reason, f.st, first if k in left else second, today, f.via, f.label),
                  "first": k in left, "second": k in right} for k in keys[:limit] for f in [found[k]]]
         both = sum(1 for k in left if k in right)
@@ -608,13 +624,12 @@ def _eligible(atlas: Atlas, subsidy: str, mun: gaz.Municipality) -> bool:
     return area in (None, "all", mun.region)
 
 
-def _dedupe(atlas: Atlas, found: list[tuple], lang: str) -> list[Found]:
+def _dedupe(found: list[Found]) -> list[Found]:
     """Each (entity, predecessor) once, with the first reason found, ordered by label then predecessor."""
-    seen: dict[tuple, tuple] = {}
-    for eid, reason, st, via in found:
-        seen.setdefault((eid, via and via.nis), (eid, reason, st, via))
-    rows = [Found(atlas.label(eid, lang), eid, reason, st, via) for eid, reason, st, via in seen.values()]
-    return sorted(rows, key=lambda f: (f.label.casefold(), f.via.nis if f.via else ""))
+    seen: dict[tuple, Found] = {}
+    for f in found:
+        seen.setdefault(f.key, f)
+    return sorted(seen.values(), key=lambda f: (f.label.casefold(), f.via.nis if f.via else ""))
 
 
 def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None) -> dict:
