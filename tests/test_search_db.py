@@ -260,3 +260,20 @@ def test_the_full_text_index_is_the_engines_own(index):
             assert "tsv" in plan
             assert conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_search_docs_tsv' "
                                      "AND indexdef LIKE '%USING gin%'")).scalar() == 1
+
+
+def test_an_atlas_with_a_store_is_searched_in_that_store(db_url, tmp_path, atlas):
+    from policy_atlas.queries import Atlas
+    from policy_atlas.search import index_of
+
+    engine = store.connect(db_url)
+    store.build(dataset.load(make_dataset(tmp_path / "d", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
+                engine)
+    served = Atlas.from_snapshot(store.snapshot(engine))
+    served.engine, served.version = engine, store.version(engine)  # what a store-backed Atlas carries
+    index = index_of(served)
+    assert index.engine is engine and [h["id"] for h in index.search("huis")] == ["org/one"]
+    with engine.connect() as conn:
+        assert tables.indexed_version(conn) == store.version(engine)
+    in_memory = index_of(atlas)  # an atlas with no store of its own
+    assert in_memory.engine.url.database in (None, "") and in_memory.search("luik")[0]["id"] == "mun/62063"

@@ -12,6 +12,7 @@ import re
 
 from sqlalchemy import and_, case, create_engine, exists, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from . import gazetteer as gaz
@@ -53,6 +54,18 @@ def rows(atlas: Atlas):
                "words": " ".join([*folded, *words(" ".join(texts))])}
 
 
+def index_of(atlas: Atlas) -> Index:
+    """The atlas's search index, made once per atlas (so once per version): its store's search tables, brought
+    to its version first; an atlas with no store of its own gets an index in memory."""
+    derived = getattr(atlas, "derived", None)
+    return derived("search.index", _index) if derived else _index(atlas)
+
+
+def _index(atlas: Atlas) -> Index:
+    engine = getattr(atlas, "engine", None)
+    return Index.open(engine, atlas, atlas.version) if engine is not None else Index.build(atlas)
+
+
 class Index:
     """Queries the search tables of one database."""
 
@@ -65,8 +78,13 @@ class Index:
         with engine.connect() as conn:
             held = tables.indexed_version(conn)
         if held is None or int(held) < int(version):
-            with engine.begin() as conn:
-                tables.replace(conn, version, rows(atlas))
+            computed = list(rows(atlas))
+            try:
+                with engine.begin() as conn:
+                    tables.replace(conn, version, computed)
+            except OperationalError as exc:  # SQLite still locked by another process writing them: use theirs
+                if engine.dialect.name != "sqlite" or "locked" not in str(exc):
+                    raise
         return cls(engine)
 
     @classmethod

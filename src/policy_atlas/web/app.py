@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import annex, currency, dataset, landscape, store
 from ..queries import Atlas
-from ..search import Index
+from ..search import Index, index_of
 from ..version import package_version
 from . import i18n
 from .limits import BodyLimit, RateLimits, client_address
@@ -121,10 +121,7 @@ class _Loaded:
 
     @cached_property
     def index(self) -> Index:
-        """The database's search tables, rewritten first if they hold an older version (an atlas with no
-        database of its own gets an index in memory)."""
-        engine = getattr(self.atlas, "engine", None)
-        return Index.open(engine, self.atlas, self.version) if engine is not None else Index.build(self.atlas)
+        return index_of(self.atlas)
 
     @cached_property
     def ingester(self):
