@@ -149,7 +149,7 @@ def _hits(conn: Connection, q: str, types, tier, region, year_from, year_to, gov
         phrase = " ".join(terms)
         exact = exists().where(tables.names.c.doc == d.c.doc, tables.names.c.name == phrase)
         score = case((exact, 3), (d.c.doc.in_(tables.matching_names(dialect, terms)), 2), else_=1)
-        conditions.append(d.c.doc.in_(tables.matching_docs(dialect, terms)))
+        conditions.append(tables.matching_docs(dialect, terms))
     else:
         score = literal(0)
     if types:

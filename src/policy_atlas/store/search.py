@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, column, select, table, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from .schema import meta, metadata
 
@@ -103,6 +103,11 @@ def replace(conn: Connection, version: str, rows: Iterable[dict]) -> bool:
     if conn.dialect.name == "sqlite":
         for fts in ("search_docs_fts", "search_names_fts"):
             conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+    else:  # the rows sit in the GIN indexes' pending lists (scanned linearly) until merged; fresh statistics
+        for index in ("ix_search_docs_tsv", "ix_search_names_tsv"):
+            conn.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
+        for tbl in TABLES:
+            conn.exec_driver_sql(f"ANALYZE {tbl.name}")
     if held is None:
         conn.execute(meta.insert().values(key=VERSION_KEY, value=version))
     else:
@@ -110,14 +115,13 @@ def replace(conn: Connection, version: str, rows: Iterable[dict]) -> bool:
     return True
 
 
-def matching_docs(dialect: str, terms: list[str]) -> Select:
-    """Docs whose words hold every term as the start of a word (terms are [a-z0-9]+ only)."""
+def matching_docs(dialect: str, terms: list[str]) -> ColumnElement:
+    """A condition on `search_docs`: its words hold every term as the start of a word (terms are [a-z0-9]+)."""
     if dialect == "sqlite":
         fts = table("search_docs_fts", column("rowid"))
-        return select(fts.c.rowid).where(text("search_docs_fts MATCH :docs_match").bindparams(
-            docs_match=_fts5(terms)))
-    return select(docs.c.doc).where(text("search_docs.tsv @@ to_tsquery('simple', :docs_query)").bindparams(
-        docs_query=_tsquery(terms)))
+        return docs.c.doc.in_(select(fts.c.rowid).where(text("search_docs_fts MATCH :docs_match").bindparams(
+            docs_match=_fts5(terms))))
+    return text("search_docs.tsv @@ to_tsquery('simple', :docs_query)").bindparams(docs_query=_tsquery(terms))
 
 
 def matching_names(dialect: str, terms: list[str]) -> Select:
