@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from policy_atlas import dataset, gazetteer as gaz, store
 from policy_atlas.search import DESCRIPTION_PROPS, HIDDEN_TYPES, Index, words
+from policy_atlas.search import rows as search_rows
 from policy_atlas.store import search as tables
 from tests.conftest import make_dataset
 
@@ -229,7 +230,7 @@ def test_two_processes_write_one_version_once(db_url, tmp_path):
                 engine)
     from policy_atlas.queries import Atlas
 
-    rows = list(__import__("policy_atlas.search", fromlist=["rows"]).rows(Atlas.from_snapshot(store.snapshot(engine))))
+    rows = list(search_rows(Atlas.open(engine)))
     version, wrote, barrier = store.version(engine), [], threading.Barrier(2)
 
     def write():
@@ -269,11 +270,20 @@ def test_an_atlas_with_a_store_is_searched_in_that_store(db_url, tmp_path, atlas
     engine = store.connect(db_url)
     store.build(dataset.load(make_dataset(tmp_path / "d", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
                 engine)
-    served = Atlas.from_snapshot(store.snapshot(engine))
-    served.engine, served.version = engine, store.version(engine)  # what a store-backed Atlas carries
+    served = Atlas.open(engine)
     index = index_of(served)
     assert index.engine is engine and [h["id"] for h in index.search("huis")] == ["org/one"]
+    assert index_of(served) is index  # once per atlas
     with engine.connect() as conn:
         assert tables.indexed_version(conn) == store.version(engine)
     in_memory = index_of(atlas)  # an atlas with no store of its own
     assert in_memory.engine.url.database in (None, "") and in_memory.search("luik")[0]["id"] == "mun/62063"
+
+
+def test_the_app_serves_search_from_its_store(client, atlas_db):
+    """The served atlas is a view of the store: its search tables hold the served version."""
+    assert client.get("/api/search", params={"q": "luik"}).json()["results"][0]["id"] == "mun/62063"
+    engine = store.connect(atlas_db)
+    with engine.connect() as conn:
+        assert tables.indexed_version(conn) == store.version(engine)
+    assert client.app.state.atlas.index.engine.url == engine.url

@@ -108,7 +108,7 @@ class _Loaded:
     reloading thread and before this version is served, what only changes with the version (WARM: each a
     function of the atlas that memoises with `atlas.derived`); the rest is made when first needed."""
 
-    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items)
+    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items, index_of)
 
     def __init__(self, version: str, changed: float | None, atlas: Atlas):
         self.version, self.atlas = version, atlas
