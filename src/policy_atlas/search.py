@@ -61,6 +61,15 @@ def index_of(atlas: Atlas) -> Index:
     return derived("search.index", _index) if derived else _index(atlas)
 
 
+def warm(atlas: Atlas) -> None:
+    """Before a version is served (PostgreSQL): its index written now. On SQLite a second writer at an arbitrary
+    moment makes other read-then-write transactions fail ("database is locked"), so there the index is written
+    when first searched."""
+    engine = getattr(atlas, "engine", None)
+    if engine is not None and engine.dialect.name != "sqlite":
+        index_of(atlas)
+
+
 def _index(atlas: Atlas) -> Index:
     engine = getattr(atlas, "engine", None)
     return Index.open(engine, atlas, atlas.version) if engine is not None else Index.build(atlas)
