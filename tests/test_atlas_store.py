@@ -8,8 +8,9 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from policy_atlas import annex, currency, dataset, landscape, store
-from policy_atlas.model import Statement
+from policy_atlas import annex, currency, dataset, export, landscape, store
+from policy_atlas.curation import history
+from policy_atlas.model import FuzzyDate, Statement
 from policy_atlas.queries import Atlas, Lookup
 from policy_atlas.store.read import _COLUMNS
 from tests.conftest import make_dataset
@@ -86,6 +87,14 @@ def test_whole_atlas_reads_equal_the_atlas_in_memory(built, memory, monkeypatch)
     assert landscape.source_statements(atlas, "far-2019", "nl", 67) == landscape.source_statements(memory, "far-2019", "nl", 67)
     for day in (None, dt.date(2012, 1, 1)):
         assert annex.overview(atlas, "de", day) == annex.overview(memory, "de", day)
+    assert landscape.livcr(atlas, "nl") == landscape.livcr(memory, "nl")
+    assert landscape.trainings(atlas, "fr", region="flanders") == landscape.trainings(memory, "fr", region="flanders")
+    changed = history.between(atlas, dt.date(2016, 3, 1), dt.date(2018, 6, 30), "nl")
+    assert changed == history.between(memory, dt.date(2016, 3, 1), dt.date(2018, 6, 30), "nl") and len(changed) > 20
+    days = [FuzzyDate.parse(c["date"]).last_day() if c["kind"] == "ended" else FuzzyDate.parse(c["date"]).first_day()
+            for c in changed]
+    assert all(dt.date(2016, 3, 1) <= d <= dt.date(2018, 6, 30) for d in days)
+    assert list(export.jsonl(atlas)) == list(export.jsonl(memory))
 
 
 def test_an_appended_change_is_seen_by_the_next_view_not_by_the_open_one(db_url, tmp_path):

@@ -51,6 +51,11 @@ def information_chain(atlas: Atlas, lang: str) -> list[dict]:
 
 
 def livcr(atlas: Atlas, lang: str) -> dict:
+    """Once per version and language."""
+    return atlas.derived(("livcr", lang), lambda atlas: _livcr(atlas, lang))
+
+
+def _livcr(atlas: Atlas, lang: str) -> dict:
     schema = load_schema()
     bodies = []
     for eid in LIVCR_BODIES:
@@ -77,12 +82,19 @@ def livcr(atlas: Atlas, lang: str) -> dict:
 
 
 def trainings(atlas: Atlas, lang: str, language: str | None = None, region: str | None = None) -> dict:
+    """The offer (made once per version and language), filtered by language and region."""
+    rows = [r for r in atlas.derived(("trainings", lang), lambda atlas: _trainings(atlas, lang))
+            if not (language and language not in r["languages"] or region and region not in r["regions"])]
+    gap = [statement_view(atlas, s, lang) for s in atlas.values("critique/no-training-evaluation", "description")]
+    return {"language": language, "region": region, "items": rows,
+            "evaluated": sum(r["evaluated"] for r in rows), "gap": gap}
+
+
+def _trainings(atlas: Atlas, lang: str) -> list[dict]:
     rows = []
-    for tid in atlas.entities_of("Training", "Tool"):
+    for tid in atlas.chunked(atlas.entities_of("Training", "Tool")):
         langs = [s.value for s in atlas.values(tid, "language")]
         regions = [s.value for s in atlas.values(tid, "region")] or atlas.regions_of(tid)
-        if language and language not in langs or region and region not in regions:
-            continue
         evaluation = atlas.values(tid, "evaluation")
         label, label_lang = atlas.label_lang(tid, lang)
         rows.append({"id": tid, "type": atlas.types[tid], "label": label, "label_lang": label_lang,
@@ -93,9 +105,7 @@ def trainings(atlas: Atlas, lang: str, language: str | None = None, region: str 
                      "languages": langs, "regions": regions,
                      "evaluation": [statement_view(atlas, s, lang) for s in evaluation],
                      "evaluated": bool(evaluation)})
-    gap = [statement_view(atlas, s, lang) for s in atlas.values("critique/no-training-evaluation", "description")]
-    return {"language": language, "region": region, "items": rows,
-            "evaluated": sum(r["evaluated"] for r in rows), "gap": gap}
+    return rows
 
 
 def _ref(atlas: Atlas, eid: str, lang: str) -> dict:

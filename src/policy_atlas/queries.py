@@ -232,6 +232,13 @@ class Atlas:
             return dict(out)
         return store.read.current_tally(self.engine, column, **where)
 
+    def dated_in(self, first_year: int, last_year: int) -> list[Statement]:
+        """The current statements with a validity date or a date value in these years (and maybe a few more:
+        callers compare exact days), in statement order."""
+        if self.engine is None:
+            return [st for st in self.statements if any(first_year <= d.year <= last_year for d in _dates(st))]
+        return store.read.current_dated_in(self.engine, first_year, last_year)
+
     def derived(self, name: Hashable, fn: Callable[[Atlas], Any]) -> Any:
         """`fn(atlas)`, computed once per atlas (so once per version) and kept: whole-atlas figures and lists.
         Threads asking for the same name while it is computed wait for that one computation."""
@@ -368,6 +375,11 @@ class Atlas:
 def _order(atlas: Atlas, kind: str) -> tuple[list[str], dict[str, int]]:
     order = sorted(e for e, t in atlas.types.items() if t == kind)
     return order, {e: i for i, e in enumerate(order)}
+
+
+def _dates(st: Statement) -> list[FuzzyDate]:
+    found = [d for d in (st.valid_from, st.valid_to) if d]
+    return found + [FuzzyDate.parse(st.value)] if st.value_type == "date" else found
 
 
 def _column(st: Statement, name: str):

@@ -75,7 +75,7 @@ def dump(atlas: Atlas, root: Path) -> dict:
                                        encoding="utf-8")
     files: dict[str, dict] = defaultdict(lambda: {"entities": [], "facts": []})
     count = 0
-    for eid in sorted(atlas.types):
+    for eid in atlas.chunked(sorted(atlas.types)):
         etype = atlas.types[eid]
         sts = [st for st in atlas.by_subject.get(eid, ()) if st.origin != "gazetteer"]
         prefix = eid.split("/")[0]

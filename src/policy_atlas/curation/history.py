@@ -76,7 +76,7 @@ def between(atlas: Atlas, start: dt.date, end: dt.date, lang: str) -> list[dict]
     """What changed in the world from `start` to `end` (valid time), by date: statements that began or ended
     (a subsidy's recipients, a body's members, a status) and dated facts (founded, adopted, started, ended)."""
     out = []
-    for st in atlas.statements:
+    for st in atlas.dated_in(start.year, end.year):
         if st.rank == "deprecated" or st.origin == "gazetteer":
             continue
         marks = []

@@ -91,11 +91,11 @@ def _statement_resource(sid: str, record: dict) -> dict:
 
 def datapackage(atlas: Atlas) -> bytes:
     """entities.csv, sources.csv, statements-SOURCE.csv per source, and the descriptor, zipped."""
-    cited = sorted({st.source for st in atlas.statements})
+    cited = sorted(atlas.tally("source"))
     by_source: dict[str, list[dict]] = {sid: [] for sid in cited}
     for row in rows(atlas):
         by_source[row["source"]].append(row)
-    label_sources = sorted({st.source for st in atlas.statements if st.prop == "name"})
+    label_sources = sorted(atlas.tally("source", prop="name"))
     descriptor = {
         "profile": "data-package", "name": "policy-atlas", "title": "Policy Atlas",
         **({"created": atlas.build["finished_at"]} if atlas.build.get("finished_at") else {}),
@@ -111,7 +111,7 @@ def datapackage(atlas: Atlas) -> bytes:
              "schema": {"fields": SOURCE_FIELDS, "primaryKey": ["id"]}},
             *(_statement_resource(sid, atlas.sources.get(sid, {})) for sid in cited)]}
     entities = ({"id": eid, "type": atlas.types[eid], **{f"label_{k}": v for k, v in atlas.labels(eid).items()}}
-                for eid in sorted(atlas.types))
+                for eid in atlas.chunked(sorted(atlas.types)))
     sources = (_source_row(sid, atlas.sources[sid]) for sid in sorted(atlas.sources))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -170,7 +170,7 @@ def blocks(atlas: Atlas, eids: Iterable[str], base: str | None = None) -> Iterat
 
 
 def _every(atlas: Atlas, eids: Iterable[str] | None) -> Iterable[str]:
-    return sorted(atlas.types) if eids is None else eids
+    return atlas.chunked(sorted(atlas.types)) if eids is None else eids
 
 
 def _literal(term: Literal, iri=lambda i: f"<{i}>") -> str:

@@ -14,14 +14,14 @@ CSV_COLUMNS = ["entity_id", "entity_type", "id", "property", "value", "object", 
 
 
 def jsonl(atlas: Atlas) -> Iterator[str]:
-    for eid in sorted(atlas.types):
+    for eid in atlas.chunked(sorted(atlas.types)):
         yield json.dumps({"id": eid, "type": atlas.types[eid], "labels": atlas.labels(eid),
                           "statements": [statement_json(s) for s in atlas.by_subject.get(eid, ())]},
                          ensure_ascii=False, sort_keys=True)
 
 
 def rows(atlas: Atlas) -> Iterator[dict]:
-    for eid in sorted(atlas.types):
+    for eid in atlas.chunked(sorted(atlas.types)):
         for st in atlas.by_subject.get(eid, ()):
             yield {**statement_json(st), "entity_id": eid, "entity_type": atlas.types[eid]}
 

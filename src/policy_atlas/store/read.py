@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from sqlalchemy import func, inspect, literal_column, select
+from sqlalchemy import and_, func, or_, inspect, literal_column, select
 from sqlalchemy.engine import Connection, Engine
 
 from ..model import FuzzyDate, Statement
@@ -114,6 +114,17 @@ def current_where(engine: Engine, **where) -> list[Statement]:
     """The current statements whose columns equal the given values (None: empty), in statement order."""
     with engine.connect() as conn:
         q = _filtered(select(statements.c.id, *_COLUMNS), where).order_by(*_ORDER)
+        return [_stored(r) for r in conn.execute(q)]
+
+
+def current_dated_in(engine: Engine, first_year: int, last_year: int) -> list[Statement]:
+    """Current statements with a validity date or a date value (YYYY[-MM[-DD]] text) in these years."""
+    low, high = f"{first_year:04d}", f"{last_year + 1:04d}"
+    c = statements.c
+    dated = or_(c.valid_from.between(low, high), c.valid_to.between(low, high),
+                and_(c.value_type == "date", c.value.between(low, high)))
+    with engine.connect() as conn:
+        q = select(c.id, *_COLUMNS).where(c.current, dated).order_by(*_ORDER)
         return [_stored(r) for r in conn.execute(q)]
 
 
