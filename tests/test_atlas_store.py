@@ -59,10 +59,16 @@ def test_lookups_through_the_store_equal_the_atlas_in_memory(built, memory, cach
         assert _ids(atlas.by_subject.get(eid, ())) == _ids(memory.by_subject.get(eid, ())), eid
         assert _ids(atlas.by_object.get(eid, ())) == _ids(memory.by_object.get(eid, ())), eid
         assert (eid in atlas.by_object) == (eid in memory.by_object) and atlas.by_subject[eid] == memory.by_subject[eid]
+        starts = [memory.first(eid, p) for p in ("start", "founded", "adopted", "signed", "date")]
+        ends = [memory.first(eid, p) for p in ("end", "dissolved")]
+        assert atlas.period_of(eid) == memory.period_of(eid) == (next(filter(None, starts), None),
+                                                                 next(filter(None, ends), None))
+        assert atlas.active_on(eid, dt.date(2017, 6, 1)) == memory.active_on(eid, dt.date(2017, 6, 1))
         for prop in PROPS:
             assert _ids(atlas.values(eid, prop)) == _ids(memory.values(eid, prop))
             assert atlas.first(eid, prop, dt.date(2017, 6, 1)) == memory.first(eid, prop, dt.date(2017, 6, 1))
     assert atlas.by_subject.get("no/such-thing", "none") == "none" and atlas.by_subject["no/such-thing"] == []
+    assert atlas.competence == memory.competence and len(atlas.competence["region-flanders"]) >= 1
     if cache == 400:
         assert atlas.by_subject.cached() <= cache + max(len(memory.by_subject[e]) for e in eids)
 

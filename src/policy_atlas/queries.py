@@ -207,7 +207,8 @@ class Atlas:
             yield from eids[i:i + size]
 
     def count(self, **where) -> int:
-        """How many current statements have these column values (None: no value); all of them by default."""
+        """How many current statements have these column values (None: no value; a tuple: any of these); all of
+        them by default."""
         if self.engine is None:
             return sum(1 for st in self.statements if _matches(st, where))
         if not where and self._count is not None:
@@ -220,6 +221,13 @@ class Atlas:
         if self.engine is None:
             return [st for st in self.statements if _matches(st, where)]
         return store.read.current_where(self.engine, **where)
+
+    def select(self, columns: tuple[str, ...], **where) -> list[tuple]:
+        """Some columns (as stored: dates as text) of the current statements with these column values, in
+        statement order: a light read of many statements."""
+        if self.engine is None:
+            return [tuple(_column(st, c) for c in columns) for st in self.statements if _matches(st, where)]
+        return store.read.current_columns(self.engine, columns, **where)
 
     def tally(self, column: str | tuple[str, ...], **where) -> dict:
         """value of a column (or tuple of values of several) -> how many current statements (with these other
@@ -289,12 +297,17 @@ class Atlas:
         kinds = {t for t in set(self.types.values()) if any(schema.types[t].is_a(x) for x in types)}
         return sorted(e for e, t in self.types.items() if t in kinds)
 
+    def dates_of(self, eid: str) -> dict[str, list[str]]:
+        """The entity's own dates (PERIOD_PROPS -> values, best first, as `values` orders them), from one
+        small per-version table rather than from the entity's statements."""
+        return self.derived("periods", _periods).get(eid, {})
+
     def active_on(self, eid: str, day: dt.date) -> bool:
         """An entity is active unless its own start/end (or founded/dissolved) dates exclude the day."""
+        dates = self.dates_of(eid)
         for start_prop, end_prop in (("start", "end"), ("founded", "dissolved"), ("adopted", "end"),
                                      ("signed", "end")):
-            starts = [s.value for s in self.values(eid, start_prop)]
-            ends = [s.value for s in self.values(eid, end_prop)]
+            starts, ends = dates.get(start_prop, ()), dates.get(end_prop, ())
             if starts and all(_first_day(v) > day for v in starts):
                 return False
             if ends and all(_last_day(v) < day for v in ends):
@@ -305,9 +318,10 @@ class Atlas:
     def competence(self) -> dict[str, list[str]]:
         """competence key (e.g. region-flanders) -> governments, read from `competent_as` statements."""
         out: dict[str, list[str]] = defaultdict(list)
-        for gid in self.entities_of("Government"):
-            for st in self.values(gid, "competent_as"):
-                out[st.value].append(gid)
+        governments = set(self.entities_of("Government"))
+        for gid, value, rank in self.select(("subject", "value", "rank"), prop="competent_as"):
+            if gid in governments and rank != "deprecated":
+                out[value].append(gid)
         return out
 
     def level_of(self, eid: str) -> str | None:
@@ -349,9 +363,9 @@ class Atlas:
         return []
 
     def period_of(self, eid: str) -> tuple[str | None, str | None]:
-        start = next((self.first(eid, p) for p in ("start", "founded", "adopted", "signed", "date")
-                      if self.first(eid, p)), None)
-        end = next((self.first(eid, p) for p in ("end", "dissolved") if self.first(eid, p)), None)
+        dates = self.dates_of(eid)
+        start = next((dates[p][0] for p in ("start", "founded", "adopted", "signed", "date") if dates.get(p)), None)
+        end = next((dates[p][0] for p in ("end", "dissolved") if dates.get(p)), None)
         return start, end
 
     def source_year(self, sid: str) -> int | None:
@@ -372,6 +386,18 @@ class Atlas:
                 "quote": st.quote}
 
 
+PERIOD_PROPS = ("start", "end", "founded", "dissolved", "adopted", "signed", "date")
+
+
+def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
+    rows = sorted((r for r in atlas.select(("subject", "prop", "value", "rank", "valid_from"), prop=PERIOD_PROPS)
+                   if r[3] != "deprecated"), key=lambda r: (r[3] != "preferred", r[4] or ""))  # stable, like values()
+    out: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for subject, prop, value, _, _ in rows:
+        out[subject].setdefault(prop, []).append(value)
+    return dict(out)
+
+
 def _order(atlas: Atlas, kind: str) -> tuple[list[str], dict[str, int]]:
     order = sorted(e for e, t in atlas.types.items() if t == kind)
     return order, {e: i for i, e in enumerate(order)}
@@ -388,7 +414,8 @@ def _column(st: Statement, name: str):
 
 
 def _matches(st: Statement, where: dict) -> bool:
-    return all((_column(st, k) or None) == v if v is None else _column(st, k) == v for k, v in where.items())
+    return all((_column(st, k) or None) is None if v is None else _column(st, k) in v if isinstance(v, tuple)
+               else _column(st, k) == v for k, v in where.items())
 
 
 def _first_day(value: str) -> dt.date:
@@ -659,7 +686,8 @@ def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> li
 
 def _livcr_figures(atlas: Atlas, lang: str) -> list[dict]:
     figures = []
-    for mid in atlas.chunked(atlas.entities_of("Measure")):
+    about = {subject for subject, in atlas.select(("subject",), prop="subject", value="body/livcr")}
+    for mid in atlas.chunked([m for m in atlas.entities_of("Measure") if m in about]):
         if atlas.first(mid, "subject") != "body/livcr":
             continue
         count = atlas.values(mid, "count")

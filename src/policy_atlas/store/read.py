@@ -106,7 +106,8 @@ def current_subjects(engine: Engine) -> list[str]:
 def _filtered(q, where: dict):
     for name, value in where.items():
         column = statements.c[name]
-        q = q.where(column.is_(None) if value is None else column == value)
+        q = q.where(column.is_(None) if value is None else column.in_(value) if isinstance(value, tuple)
+                    else column == value)
     return q.where(statements.c.current)
 
 
@@ -126,6 +127,12 @@ def current_dated_in(engine: Engine, first_year: int, last_year: int) -> list[St
     with engine.connect() as conn:
         q = select(c.id, *_COLUMNS).where(c.current, dated).order_by(*_ORDER)
         return [_stored(r) for r in conn.execute(q)]
+
+
+def current_columns(engine: Engine, columns: tuple[str, ...], **where) -> list[tuple]:
+    with engine.connect() as conn:
+        q = _filtered(select(*(statements.c[c] for c in columns)), where).order_by(*_ORDER)
+        return [tuple(r) for r in conn.execute(q)]
 
 
 def current_count(engine: Engine, **where) -> int:
