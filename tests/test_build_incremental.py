@@ -158,3 +158,16 @@ def test_full_option_and_in_memory_builds_read_everything(tmp_path, db_url):
     assert store.previous_files(engine) is None and _build(root, engine)["read"] == 3
     shutil.copytree(root, tmp_path / "elsewhere")  # another folder: its own state
     assert _build(tmp_path / "elsewhere", engine)["read"] == 3
+
+
+def test_statement_ids_are_unchanged(bundled):
+    """Ids are content addresses kept in every store: the faster key text hashes exactly as before."""
+    import hashlib
+
+    def before(st):
+        key = [st.subject, st.prop, st.value, st.lang, str(st.valid_from or ""), str(st.valid_to or ""), st.source,
+               st.locator, st.quote, st.rank, st.note]
+        return hashlib.sha1(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    odd = Statement("a/b", "note", 'tab\t "quote" \\ é … \x00 \u2028 𝄞', "text", lang="nl", source="s", note=None)
+    assert all(st.id == before(st) for st in [*bundled.statements, odd])

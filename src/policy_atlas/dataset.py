@@ -194,10 +194,81 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
+class _Unusual(Exception):
+    """Something the event reader leaves to the loader (tags, merge keys, keys that are not text, …)."""
+
+
+def load_yaml(text: str) -> Any:
+    """A YAML text as `yaml.load(text, Loader=_LineLoader)` reads it. A dataset file (mappings, lists, text,
+    some numbers and dates) is built straight from libyaml's parse events, without composing nodes first."""
+    loader = _LineLoader(text)
+    try:
+        return _from_events(loader)
+    except _Unusual:
+        pass
+    finally:
+        loader.dispose()
+    return yaml.load(text, Loader=_LineLoader)
+
+
+def _from_events(loader: _LineLoader) -> Any:
+    get, resolve, scalar = loader.get_event, loader.resolve, yaml.ScalarNode
+    get()  # stream start
+    if type(get()) is yaml.StreamEndEvent:
+        return None
+    open_: list[tuple[Any, Any, int]] = []  # (list or dict, a mapping's pending key or _NO_KEY, its first line)
+    anchors: dict[str, Any] = {}
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(scalar, event.value, event.implicit)
+            if event.anchor is not None or tag == _MERGE:
+                raise _Unusual
+            if tag == _STR:
+                value = event.value
+            else:  # numbers, dates, booleans, null
+                value = loader.construct_object(scalar(tag, event.value, event.start_mark, event.end_mark,
+                                                       event.style), deep=True)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            mapping = kind is yaml.MappingStartEvent
+            if event.tag not in (None, "!", _MAP if mapping else _SEQ) or event.anchor is not None:
+                raise _Unusual
+            open_.append(({} if mapping else [], _NO_KEY, event.start_mark.line + 1))
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value, _, line = open_.pop()
+            if kind is yaml.MappingEndEvent:
+                value[LINE_KEY] = line
+        elif kind is yaml.AliasEvent:
+            raise _Unusual
+        else:  # document end: a second document is the loader's error to report
+            if type(get()) is not yaml.StreamEndEvent:
+                raise _Unusual
+            return result
+        if not open_:
+            result = value
+            continue
+        container, key, line = open_[-1]
+        if type(container) is list:
+            container.append(value)
+        elif key is _NO_KEY:
+            if type(value) is not str:
+                raise _Unusual
+            open_[-1] = (container, value, line)
+        else:
+            container[key] = value
+            open_[-1] = (container, _NO_KEY, line)
+
+
+_NO_KEY = object()
+
+
 def read_yaml(path: Path, ds: Dataset, data: bytes | None = None) -> Any:
     try:
-        text = path.read_text(encoding="utf-8") if data is None else data.decode("utf-8")
-        return yaml.load(text, Loader=_LineLoader)
+        return load_yaml(path.read_text(encoding="utf-8") if data is None else data.decode("utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
