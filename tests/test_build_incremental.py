@@ -137,12 +137,15 @@ def test_accepted_curation_is_kept_by_incremental_builds(tmp_path):
         old = next(h["id"] for h in store.history(engine, "subsidy/other") if h["prop"] == "kind")
         with engine.begin() as conn:  # an accepted proposal: one statement of b.yaml withdrawn, one label added
             store.append(conn, [label], [old], at="2026-01-02T03:04:05+00:00", proposal_id=1, actor="c@example.org")
+        funder = next(h["id"] for h in store.history(engine, "subsidy/impuls") if h["prop"] == "funder")
+        with engine.begin() as conn:  # a change made outside builds and proposals: a build puts a.yaml's back
+            store.append(conn, [], [funder], at="2026-01-02T03:04:06+00:00")
     _write(root, "kind/b.yaml", OTHER.replace("Andere subsidie", "Nog een subsidie"))
     inc, full = _build(root, engines[0]), _build(root, engines[1], full=True)
-    assert inc["read"] == 1 and (inc["added"], inc["retracted"]) == (full["added"], full["retracted"]) == (1, 1)
+    assert inc["read"] == 1 and (inc["added"], inc["retracted"]) == (full["added"], full["retracted"]) == (2, 1)
     assert _contents(engines[0]) == _contents(engines[1])
     current = _contents(engines[0])["statements"]
-    assert label.id in current and old not in current
+    assert label.id in current and old not in current and funder in current
 
 
 def test_full_option_and_in_memory_builds_read_everything(tmp_path, db_url):

@@ -125,7 +125,7 @@ def _database_errors(engine):
     """A database that refuses us is a clear message with the URL masked, never a traceback with a password."""
     try:
         yield
-    except store.UnknownRevision as exc:
+    except (store.UnknownRevision, store.StaleState) as exc:
         err.print(f"{store.masked(engine)}: {exc}", highlight=False, markup=False)
         raise typer.Exit(2)
     except SQLAlchemyError as exc:
@@ -199,7 +199,7 @@ def _atlas(db: Optional[str]) -> Atlas:
         raise typer.Exit(2)
     except typer.Exit:
         raise
-    except store.UnknownRevision as exc:
+    except (store.UnknownRevision, store.StaleState) as exc:
         err.print(f"{store.masked(engine)}: {exc}", highlight=False, markup=False)
         raise typer.Exit(2)
     except Exception as exc:  # the database file is locked or not a database
