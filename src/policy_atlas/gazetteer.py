@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from .model import FuzzyDate, Statement
+from .model import SAFE_LOADER, FuzzyDate, Statement
 
 MAP_2019 = dt.date(2019, 1, 1)  # the report's map: the 581 municipalities of 2019
 SOURCE_2019 = "statbel-refnis-2019"
@@ -241,7 +241,7 @@ def _read_municipalities(name: str) -> list[Municipality]:
 
 
 def read_mergers() -> tuple[list[Merger], list[dict]]:
-    doc = yaml.safe_load(_data("mergers.yaml").read_text("utf-8"))
+    doc = yaml.load(_data("mergers.yaml").read_text("utf-8"), Loader=SAFE_LOADER)
     mergers = [Merger(str(m["successor"]), tuple(str(p) for p in m["predecessors"]), m["date"], tuple(m["cites"]))
                for m in doc["mergers"]]
     return mergers, doc["sources"]
@@ -264,7 +264,7 @@ def load() -> Gazetteer:
                                     + _read_municipalities("municipalities-2025.csv"), mergers)
     with _data("units.csv").open(encoding="utf-8") as fh:
         units = {row["nis"]: row for row in csv.DictReader(fh)}
-    exonyms = yaml.safe_load(_data("exonyms.yaml").read_text("utf-8"))["exonyms"]
+    exonyms = yaml.load(_data("exonyms.yaml").read_text("utf-8"), Loader=SAFE_LOADER)["exonyms"]
     return Gazetteer(municipalities, units, exonyms, mergers, sources)
 
 

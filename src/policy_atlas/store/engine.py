@@ -36,6 +36,9 @@ def connect(url: str | None = None) -> Engine:
         def _no_autobegin(dbapi_conn, _record):
             dbapi_conn.isolation_level = None
             dbapi_conn.execute("PRAGMA busy_timeout = 10000")
+            if engine.url.database not in (None, "", ":memory:"):
+                # readers never wait for a build or an accepted proposal, nor a writer for long readers
+                dbapi_conn.execute("PRAGMA journal_mode = WAL")
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
