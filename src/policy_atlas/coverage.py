@@ -104,7 +104,12 @@ def _years(start: str | None, end: str | None) -> tuple[int | None, int | None]:
 
 def livcr(atlas: Atlas, lang: str = "nl") -> dict:
     """Per municipality the recorded LIVC-R status; per region the report's coverage figures."""
+    return atlas.derived(f"coverage.livcr.{lang}", lambda _: _livcr(atlas, lang))
+
+
+def _livcr(atlas: Atlas, lang: str) -> dict:
     status = {}
+    atlas.prefetch(m.entity_id for m in gaz.load())
     for mun in gaz.load():
         own = atlas.values(mun.entity_id, "livcr_status")
         status[mun.nis] = {"status": own[0].value if own else "unknown", "cites": atlas.citation(own[0]) if own else None}

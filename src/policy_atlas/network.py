@@ -40,8 +40,9 @@ def all_relations(atlas: Atlas) -> list[tuple]:
 
 
 def _relations(atlas: Atlas) -> list[tuple]:
-    found = [st for st in atlas.statements if st.value_type == "entity" and st.rank != "deprecated"
-             and st.prop != "funder" and any(st.prop in props for props in GROUPS.values())]
+    props = [p for group in GROUPS.values() for p in group if p != "funder"]
+    found = sorted((st for prop in props for st in atlas.where(prop=prop, value_type="entity")
+                    if st.rank != "deprecated"), key=lambda st: (st.subject, st.prop))
     funders = {}
     for sid in atlas.chunked({st.subject for st in found if st.prop == "recipient"}):
         funders[sid] = [f.value for f in atlas.values(sid, "funder")] or \
@@ -186,10 +187,10 @@ def _view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | No
         degree[target] = degree.get(target, 0) + 1
     tier = atlas.derived("network.tiers", lambda _: {})
     by_band: dict[str, list[str]] = {}
+    for node in atlas.chunked(n for n in degree if n not in tier and atlas.types[n] != "Municipality"):
+        tier[node] = atlas.tier_of(node)
     for node in degree:
         if atlas.types[node] != "Municipality":
-            if node not in tier:
-                tier[node] = atlas.tier_of(node)
             by_band.setdefault(tier[node], []).append(node)
     shown, more = {n: n for n in degree if atlas.types[n] == "Municipality"}, {}
     for band, members in by_band.items():
@@ -200,6 +201,7 @@ def _view(atlas: Atlas, lang: str, relations: list[str] | None, region: str | No
             more[band] = {"id": f"{MORE_ID}{band}", "type": MORE, "tier": band, "count": len(members) - len(kept),
                           "label": f"+{len(members) - len(kept)}", "label_lang": ""}
             shown.update((n, more[band]["id"]) for n in members[len(kept):])
+    atlas.prefetch(n for n, drawn in shown.items() if n == drawn)
     nodes = {n: _node(atlas, n, lang) for n, drawn in shown.items() if n == drawn}
     nodes.update((m["id"], m) for m in more.values())
     lay = layout(nodes)
