@@ -176,6 +176,18 @@ def measure(url: str, seconds: int, while_building: bool) -> dict:
         server.wait(timeout=30)
 
 
+def table(result: dict) -> str:
+    lines = ["| load (50 clients, wrk, 2 workers) | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors + non-2xx |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    names = {"static": "baseline: /static/atlas.css", "mix": f"mixed pages ({len(MIX)} URLs)",
+             "mix_while_building": "mixed pages while builds run"}
+    for key, row in result.items():
+        name = names[key] + (f" ({row['builds']} builds)" if "builds" in row else "")
+        lines.append(f"| {name} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} | "
+                     f"{row['max']:.0f} | {row['errors'] + row['non2xx']} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     seconds = int(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 20
@@ -187,14 +199,7 @@ def main() -> None:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='atlas-load-')) / 'atlas.sqlite'}"
         store.build(dataset.load(), store.connect(url))
     result = measure(url, seconds, "--while-building" in sys.argv)
-    print("| load (50 clients, wrk, 2 workers) | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors + non-2xx |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    names = {"static": "baseline: /static/atlas.css", "mix": f"mixed pages ({len(MIX)} URLs)",
-             "mix_while_building": "mixed pages while builds run"}
-    for key, row in result.items():
-        name = names[key] + (f" ({row['builds']} builds)" if "builds" in row else "")
-        print(f"| {name} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} | "
-              f"{row['max']:.0f} | {row['errors'] + row['non2xx']} |")
+    print(table(result))
     if "--datasette" in sys.argv:
         print("\n| like for like (10 clients, one worker, no response cache) | atlas requests/s | p50 ms | "
               "Datasette requests/s | p50 ms | atlas / Datasette |\n| --- | ---: | ---: | ---: | ---: | ---: |")

@@ -6,17 +6,15 @@ Per factor: the synthetic atlas written as a dataset folder (`write_atlas`: the 
 a full build into a new SQLite file, a rebuild with nothing changed and a rebuild after one file changed
 (`build_figures`); then start-up (open the atlas in a fresh process, then compute what a web process computes
 once per version before serving it) and its peak memory,
-each page's server time and size (in-process, response cache off), and a CLI `profile`. At 1×: a 50-client
-mixed HTTP load against `policy-atlas serve --workers 2` on 127.0.0.1 (bounded number of requests; the
-load generator shares the machine). Run: .venv/bin/python benchmarks/scale.py [FACTORS...] (default 1 10)
+each page's server time and size (in-process, response cache off), and a CLI `profile`. At 1×: the 50-client
+mixed HTTP load of `benchmarks/load.py` (wrk) against `policy-atlas serve --workers 2`, also while builds run
+(SCALE_LOAD=0 skips it). Run: .venv/bin/python benchmarks/scale.py [FACTORS...] (default 1 10)
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,8 +35,6 @@ PAGES = [
     ("timeline", "/nl/timeline"),
     ("API: municipality JSON", "/api/municipality/62063?as_of=2017-06-01"),
 ]
-MIX = [path for _, path in PAGES if "network" not in path and "map" not in path] + [
-    "/nl/entity/gov/federal", "/api/entity/subsidy/impuls-2016", "/nl/sources", "/api/home", "/nl/map"]
 
 
 def synthetic(factor: int):
@@ -211,64 +207,6 @@ def cli_profile(url: str) -> float:
     return t
 
 
-def load_test(url: str, clients: int = 50, requests: int = 3000) -> dict:
-    """A bounded mixed load on 127.0.0.1 only: `requests` GETs spread over `clients` concurrent connections."""
-    import httpx2 as httpx
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "ATLAS_RATE_API": "off", "ATLAS_ACCESS_LOG": "0", "ATLAS_BASE_URL": ""}
-    server = subprocess.Popen([sys.executable, "-m", "policy_atlas.cli", "serve", "--db", url, "--port", str(port),
-                               "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
-        for path in MIX:  # every worker process loads and warms before the clock starts
-            for _ in range(4):
-                httpx.get(base + path, timeout=60)
-        return asyncio.run(_load(base, clients, requests))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-async def _load(base: str, clients: int, requests: int) -> dict:
-    import httpx2 as httpx
-
-    latencies, errors, queue = [], 0, asyncio.Queue()
-    for i in range(requests):
-        queue.put_nowait(MIX[i % len(MIX)])
-
-    async def client_loop(client):
-        nonlocal errors
-        while not queue.empty():
-            path = queue.get_nowait()
-            start = time.perf_counter()
-            try:
-                response = await client.get(base + path, headers={"Accept-Encoding": "gzip"})
-                errors += response.status_code != 200
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append(time.perf_counter() - start)
-
-    start = time.perf_counter()
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
-        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
-    elapsed = time.perf_counter() - start
-    q = statistics.quantiles(latencies, n=100)
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50": statistics.median(latencies), "p95": q[94], "p99": q[98]}
-
-
 def main() -> None:
     factors = [int(f) for f in sys.argv[1:]] or [1, 10]
     tmp = Path(tempfile.mkdtemp(prefix="atlas-scale-"))
@@ -280,7 +218,11 @@ def main() -> None:
                         "pages": pages(url), "profile": cli_profile(url), "url": url}
         print(f"# {factor}x done: {json.dumps({k: v for k, v in rows[factor].items() if k != 'pages'})}",
               file=sys.stderr, flush=True)
-    load = load_test(rows[1]["url"], requests=int(os.environ.get("SCALE_REQUESTS", 3000))) if 1 in rows else None
+    load = None
+    if 1 in rows and os.environ.get("SCALE_LOAD", "1") != "0":
+        import load as http_load
+
+        load = http_load.measure(rows[1]["url"], int(os.environ.get("SCALE_LOAD_SECONDS", 15)), while_building=True)
     report(rows, load)
 
 
@@ -315,9 +257,10 @@ def report(rows: dict, load: dict | None) -> None:
         line(f"{name} ms", [rows[f]["pages"][name][0] * 1000 for f in factors], lambda v: f"{v:.0f}")
         line(f"{name} kB", [rows[f]["pages"][name][1] / 1024 for f in factors], lambda v: f"{v:.0f}")
     if load:
-        print(f"\n50-client mixed load at 1× ({load['requests']} requests, `serve --workers 2`, response cache on, "
-              f"gzip): {load['rps']:.0f} requests/s, p50 {load['p50'] * 1000:.0f} ms, p95 {load['p95'] * 1000:.0f} ms, "
-              f"p99 {load['p99'] * 1000:.0f} ms, {load['errors']} errors.")
+        import load as http_load
+
+        print(f"\nAt 1×, `benchmarks/load.py` (wrk, 50 clients, `serve --workers 2`, response cache on, gzip):\n")
+        print(http_load.table(load))
 
 
 if __name__ == "__main__":
