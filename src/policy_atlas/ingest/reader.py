@@ -126,6 +126,12 @@ class Ingester:
             for st in atlas.values(act, "numac"):
                 self.acts.setdefault(f"numac:{st.value}", []).append(act)
 
+    def loaded(self) -> Ingester:
+        """This ingester once its language model has loaded (it loads in a thread): a reader process limits its
+        memory only after that, so numpy's start-up never runs under the limit."""
+        _language_identifier()
+        return self
+
     def link(self, m: Mention) -> Mention:
         """A legal reference or numac number of an act the atlas holds becomes a mention of that act."""
         key = f"numac:{m.value}" if m.kind == "numac" else (m.value or "").rsplit(" ", 1)[-1]

@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import annex, currency, dataset, landscape, search, store
+from .. import annex, coverage, currency, dataset, landscape, network, search, store, timeline
 from ..queries import Atlas
 from ..search import Index, index_of
 from ..version import package_version
@@ -108,7 +108,8 @@ class _Loaded:
     reloading thread and before this version is served, what only changes with the version (WARM: each a
     function of the atlas that memoises with `atlas.derived`); the rest is made when first needed."""
 
-    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items, search.warm)
+    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items, search.warm,
+            network.all_relations, coverage.grants, coverage.livcr, timeline.items)
 
     def __init__(self, version: str, changed: float | None, atlas: Atlas):
         self.version, self.atlas = version, atlas

@@ -124,7 +124,7 @@ def _serve(conn: Connection, url: str, memory: int) -> None:
 
     def load():
         atlas = Atlas.open(engine)
-        return atlas.version, Ingester(atlas)
+        return atlas.version, Ingester(atlas).loaded()
 
     loaded, ingester = load()
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
