@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .model import FuzzyDate
-from .queries import Atlas
+from .queries import Atlas, paged
 
 FIRST_YEAR = 2001
 KINDS = ("Event", "Plan", "LegalAct", "Subsidy", "Service", "Helpline", "Training", "Tool", "Programme", "Body")
@@ -30,10 +30,9 @@ def window(data: dict, year_from: int | None = None, year_to: int | None = None,
     per_year: dict[int, int] = {}
     for i in every:
         per_year[int(i["x0"])] = per_year.get(int(i["x0"]), 0) + 1
-    pages = max(1, -(-len(chosen) // PER_PAGE))
-    shown = chosen if page is None else chosen[(page - 1) * PER_PAGE:page * PER_PAGE]
-    return {**data, "items": shown, "year_from": year_from, "year_to": year_to, "count": len(chosen),
-            "total": len(every), "page": page, "pages": pages, "per_page": PER_PAGE,
+    shown, where = paged(chosen, PER_PAGE, page or 1)
+    return {**data, "items": chosen if page is None else shown, "year_from": year_from, "year_to": year_to,
+            "count": len(chosen), "total": len(every), "page": page, "pages": where["pages"], "per_page": PER_PAGE,
             "per_year": [{"year": y, "count": n} for y, n in sorted(per_year.items())]}
 
 

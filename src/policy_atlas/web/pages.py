@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
-from ..queries import (PAGE_SIZE, PROFILE_LISTS, Atlas, compare as compare_profiles, entity_view, profile,
+from ..queries import (PAGE_SIZE, PROFILE_LISTS, Atlas, paged, compare as compare_profiles, entity_view, profile,
                        profile_items)
 from ..search import PER_PAGE, Index
 from . import exports, i18n, models
@@ -342,11 +342,12 @@ def map_municipality(ctx: Ctx, nis: str, funder: Optional[str] = None, tier: Opt
     _map_filters(ctx, funder, subsidy)
     grants = coverage.grants_by_map(coverage.grants(ctx.atlas, ctx.lang, funder, tier, subsidy, year), as_of)
     received = [svgmap.grant_detail(g) for g in grants.get(nis, [])]
-    pages = max(1, -(-len(received) // MAP_GRANTS_PAGE))
+    shown, where = paged(received, MAP_GRANTS_PAGE, page)
+    pages = where["pages"]
     if page > pages:
         raise HTTPException(422, f"page: {page} is past the last page ({pages})")
-    shown = received if ctx.format not in ("html", "json") else \
-        received[(page - 1) * MAP_GRANTS_PAGE:page * MAP_GRANTS_PAGE]
+    if ctx.format not in ("html", "json"):
+        shown = received
     return {"municipality": {"nis": nis, "name": municipalities[nis].name(ctx.lang)},
             "filters": {"funder": funder, "tier": tier, "subsidy": subsidy, "year": year,
                         "as_of": as_of.isoformat() if as_of else None},
