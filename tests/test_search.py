@@ -1,12 +1,14 @@
 """Search over labels, aliases and descriptions, folded for case and accents, with facets."""
 import pytest
 
-from policy_atlas.search import Index
+from policy_atlas import store
+from policy_atlas.queries import Atlas
+from policy_atlas.search import index_of
 
 
 @pytest.fixture(scope="module")
-def index(atlas):
-    return Index.build(atlas)
+def index(atlas_db):
+    return index_of(Atlas.open(store.connect(atlas_db)))
 
 
 @pytest.mark.parametrize("query", ["Luik", "Liège", "liege", "LIÈGE", "Lüttich"])

@@ -1,14 +1,16 @@
 """Search served by the database (SQLite FTS5, PostgreSQL tsvector): the same hits, scores, order and facets as a
-plain Python reference scoring; folding, prefixes, paging, hostile input, and one rewrite per version."""
+plain Python reference scoring; folding, prefixes, paging, hostile input; one rewrite per version, by one writer,
+before the version is served, beside curation's transactions."""
 import threading
 from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from policy_atlas import dataset, gazetteer as gaz, store
-from policy_atlas.search import DESCRIPTION_PROPS, HIDDEN_TYPES, Index, words
+from policy_atlas.queries import Atlas
+from policy_atlas.search import DESCRIPTION_PROPS, HIDDEN_TYPES, Index, index_of, words
 from policy_atlas.search import rows as search_rows
 from policy_atlas.store import search as tables
 from tests.conftest import make_dataset
@@ -100,8 +102,7 @@ def reference(atlas):
 def index(request, atlas):
     """The bundled atlas's search tables on each engine."""
     url = request.getfixturevalue("atlas_db" if request.param == "sqlite" else "pg_atlas_db")
-    engine = store.connect(url)
-    return Index.open(engine, atlas, store.version(engine))
+    return Index.open(Atlas.open(store.connect(url)))
 
 
 QUERIES = [("", {}), ("luik", {}), ("Liège", {}), ("LIÈGE", {}), ("lüttich", {}), ("ocad", {}), ("OCAM", {}),
@@ -201,52 +202,54 @@ entities:
 """
 
 
+def _held(engine) -> str | None:
+    with tables.engine_of(engine).connect() as conn:
+        return tables.indexed(conn)
+
+
 def test_a_new_version_rewrites_the_tables_once(db_url, tmp_path):
     engine = store.connect(db_url)
     store.build(dataset.load(make_dataset(tmp_path / "v1", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
                 engine)
-    from policy_atlas.queries import Atlas
-
-    first = Atlas.from_snapshot(store.snapshot(engine))
-    index = Index.open(engine, first, store.version(engine))
+    first = Atlas.open(engine)
+    index = Index.open(first)
     assert [h["id"] for h in index.search("eerste")] == ["org/one"]
+    assert _held(engine) == tables.key_of(engine, first.version) == f"{first.version} {store.changed_at(engine)}"
     store.build(dataset.load(make_dataset(tmp_path / "v2", {"a/f.yaml": GOOD.format(slug="two", name="Tweede Huis")})),
                 engine)
-    second = Atlas.from_snapshot(store.snapshot(engine))
-    index = Index.open(engine, second, store.version(engine))
+    second = Atlas.open(engine)
+    index = Index.open(second)
     assert index.search("eerste") == [] and [h["id"] for h in index.search("huis")] == ["org/two"]
-    with engine.connect() as conn:
-        assert tables.indexed_version(conn) == store.version(engine)
-    # another process that still holds the older version does not write it back over the newer one
-    with engine.begin() as conn:
-        assert not tables.replace(conn, str(int(store.version(engine)) - 1), [])
-    Index.open(engine, first, str(int(store.version(engine)) - 1))
-    assert [h["id"] for h in index.search("huis")] == ["org/two"]
+    assert _held(engine) == tables.key_of(engine, second.version)
+    # a process still on the older version does not write it back over the newer one
+    assert tables.key_of(engine, first.version) is None
+    Index.open(first)
+    assert [h["id"] for h in index.search("huis")] == ["org/two"] and _held(engine) == tables.key_of(engine, second.version)
 
 
-def test_two_processes_write_one_version_once(db_url, tmp_path):
+def test_two_processes_write_one_version_once(db_url, tmp_path, monkeypatch):
+    """Two views of one store at one version open the index at once: one writes, the other waits for it and
+    then finds the version written (never an empty or half-written index)."""
     engine = store.connect(db_url)
     store.build(dataset.load(make_dataset(tmp_path / "d", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
                 engine)
-    from policy_atlas.queries import Atlas
+    written, found, barrier, write = [], [], threading.Barrier(2), tables.write
 
+    def slow_write(conn, key, rows):
+        written.append(key)
+        barrier.wait(timeout=30)  # the other one is asking now, while this one holds the writer's turn
+        write(conn, key, rows)
+
+    monkeypatch.setattr(tables, "write", slow_write)
+    first = threading.Thread(target=lambda: found.append(Index.open(Atlas.open(engine)).search("huis")))
+    first.start()
+    barrier.wait(timeout=30)
+    found.append(Index.open(Atlas.open(store.connect(db_url))).search("huis"))
+    first.join(timeout=60)
+    assert written == [tables.key_of(engine, store.version(engine))]
+    assert [[h["id"] for h in hits] for hits in found] == [["org/one"], ["org/one"]]
     rows = list(search_rows(Atlas.open(engine)))
-    version, wrote, barrier = store.version(engine), [], threading.Barrier(2)
-
-    def write():
-        other = store.connect(db_url)
-        barrier.wait()
-        with other.begin() as conn:
-            wrote.append(tables.replace(conn, version, rows))
-        other.dispose()
-
-    threads = [threading.Thread(target=write) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert sorted(wrote) == [False, True]
-    with engine.connect() as conn:
+    with tables.engine_of(engine).connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables.docs)).scalar() == len(rows)
         assert conn.execute(select(func.count()).select_from(tables.names)).scalar() == sum(len(set(r["names"])) for r in rows)
 
@@ -263,27 +266,77 @@ def test_the_full_text_index_is_the_engines_own(index):
                                      "AND indexdef LIKE '%USING gin%'")).scalar() == 1
 
 
-def test_an_atlas_with_a_store_is_searched_in_that_store(db_url, tmp_path, atlas):
-    from policy_atlas.queries import Atlas
-    from policy_atlas.search import index_of
-
+def test_an_atlas_is_searched_in_its_store(db_url, tmp_path):
     engine = store.connect(db_url)
     store.build(dataset.load(make_dataset(tmp_path / "d", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
                 engine)
     served = Atlas.open(engine)
     index = index_of(served)
-    assert index.engine is engine and [h["id"] for h in index.search("huis")] == ["org/one"]
+    assert index.engine is tables.engine_of(engine) and [h["id"] for h in index.search("huis")] == ["org/one"]
     assert index_of(served) is index  # once per atlas
+    assert _held(engine) == tables.key_of(engine, store.version(engine))
+    if engine.dialect.name == "sqlite":  # a file of its own beside the store's
+        assert index.engine.url.database == str(tmp_path / "atlas-search.sqlite")
+        assert not inspect(engine).has_table("search_docs") or _count(engine, tables.docs) == 0
+
+
+def _count(engine, tbl) -> int:
     with engine.connect() as conn:
-        assert tables.indexed_version(conn) == store.version(engine)
-    in_memory = index_of(atlas)  # an atlas with no store of its own
-    assert in_memory.engine.url.database in (None, "") and in_memory.search("luik")[0]["id"] == "mun/62063"
+        return conn.execute(select(func.count()).select_from(tbl)).scalar()
 
 
 def test_the_app_serves_search_from_its_store(client, atlas_db):
     """The served atlas is a view of the store: its search tables hold the served version."""
     assert client.get("/api/search", params={"q": "luik"}).json()["results"][0]["id"] == "mun/62063"
     engine = store.connect(atlas_db)
+    assert _held(engine) == tables.key_of(engine, store.version(engine))
+    assert client.app.state.atlas.index.engine is tables.engine_of(engine)
+
+
+def test_a_new_version_is_served_with_its_index_written(tmp_path, monkeypatch):
+    """The reload writes the new version's index before serving it (on SQLite too): no search request writes."""
+    from fastapi.testclient import TestClient
+
+    from policy_atlas.web.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'live.sqlite'}"
+    engine = store.connect(url)
+    store.build(dataset.load(make_dataset(tmp_path / "v1", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
+                engine)
+    app = create_app(url)
+    app.state.atlas.CHECK_EVERY = 0
+    with TestClient(app) as client:
+        assert [r["id"] for r in client.get("/api/search", params={"q": "huis"}).json()["results"]] == ["org/one"]
+        store.build(dataset.load(make_dataset(tmp_path / "v2", {"a/f.yaml": GOOD.format(slug="two", name="Tweede Huis")})),
+                    engine)
+        loaded = app.state.atlas.loaded()  # the reload thread's work: warm, then serve
+        assert loaded.version == store.version(engine) and _held(engine) == tables.key_of(engine, loaded.version)
+        monkeypatch.setattr(tables, "write", lambda *args: pytest.fail("a search request wrote the index"))
+        assert [r["id"] for r in client.get("/api/search", params={"q": "huis"}).json()["results"]] == ["org/two"]
+
+
+def test_a_curation_write_and_an_index_write_at_the_same_time_both_succeed(tmp_path):
+    """SQLite: a read-then-write transaction meeting another writer fails at once ("database is locked"), WAL or
+    not; the index is written elsewhere, so curation's transactions never meet it."""
+    from policy_atlas.curation import accounts
+    from policy_atlas.store import curation
+
+    engine = store.connect(f"sqlite:///{tmp_path / 'atlas.sqlite'}")
+    store.build(dataset.load(make_dataset(tmp_path / "d", {"a/f.yaml": GOOD.format(slug="one", name="Eerste Huis")})),
+                engine)
+    with engine.begin() as conn:
+        accounts.add(conn, "reviewer@example.org", "reviewer")
+    atlas = Atlas.open(engine)
+    with engine.begin() as conn:  # curation reads...
+        assert accounts.by_email(conn, "reviewer@example.org")["role"] == "reviewer"
+        index = Index.open(atlas)  # ...an index is written meanwhile...
+        curation.record(conn, "test", actor="reviewer@example.org")  # ...then curation writes
+    with tables.engine_of(engine).begin() as conn:
+        tables.lock(conn)  # and while the index writer holds its turn, curation reads then writes
+        with engine.begin() as other:
+            assert accounts.by_email(other, "reviewer@example.org")["role"] == "reviewer"
+            curation.record(other, "test", actor="reviewer@example.org")
     with engine.connect() as conn:
-        assert tables.indexed_version(conn) == store.version(engine)
-    assert client.app.state.atlas.index.engine.url == engine.url
+        assert conn.execute(select(func.count()).select_from(curation.audit_log)
+                            .where(curation.audit_log.c.action == "test")).scalar() == 2
+    assert [h["id"] for h in index.search("huis")] == ["org/one"]

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 
-from sqlalchemy import and_, case, create_engine, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import StaticPool
 
 from . import gazetteer as gaz
+from .model import load_schema
 from .queries import Atlas
 from .store import search as tables
 
@@ -30,49 +29,122 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", gaz.normalize(text))
 
 
+READ = ("name", "alias", *DESCRIPTION_PROPS, "level", "government", "part_of", "funder", "provider", "competent_as",
+        "eligible_region", "region")  # what a document is made of (and the entity's dates, `atlas.period_of`)
+
+
 def rows(atlas: Atlas):
-    """One row per searchable entity, computed from the atlas."""
+    """One row per searchable entity, computed from one read of the statements it needs (not one per entity):
+    names (labels, aliases; a municipality's official names and exonyms), descriptions, governments, and the
+    level and regions as `Atlas.tier_of` and `Atlas.regions_of` find them, each entity's once."""
+    said = _Said(atlas)
+    gazetteer = gaz.load()
     exonyms: dict[str, list[str]] = {}
-    for form, entry in gaz.load().exonyms.items():
+    for form, entry in gazetteer.exonyms.items():
         exonyms.setdefault(f"mun/{entry['nis']}", []).append(form)
-    eids = [eid for eid, kind in atlas.types.items() if kind not in HIDDEN_TYPES]
-    if prefetch := getattr(atlas, "prefetch", None):
-        prefetch(eids)
-    for eid in eids:
-        kind = atlas.types[eid]
-        names = list(atlas.labels(eid).values()) + [s.value for s in atlas.values(eid, "alias")]
+    folded: dict[str, str] = {}
+    fold = lambda text: folded.get(text) or folded.setdefault(text, " ".join(words(text)))
+    for eid, kind in atlas.types.items():
+        if kind in HIDDEN_TYPES:
+            continue
+        said_of = said.of(eid)
+        labels = dict(said_of.get("name", ()))
+        names = [*labels.values(), *said_of.get("alias", ())]
         if kind == "Municipality":
-            mun = gaz.load().get(eid)
+            mun = gazetteer.get(eid)
             names += [n for n in (mun.name_nl, mun.name_fr, mun.name_de) if n] + exonyms.get(eid, [])
-        folded = [" ".join(words(n)) for n in names]
-        texts = [s.value for p in DESCRIPTION_PROPS for s in atlas.values(eid, p)]
+        if eid.startswith("mun/") and eid[4:] in gazetteer.municipalities:  # as `Atlas.label`
+            label = gazetteer.get(eid).name("nl")
+        else:
+            label = next((labels[lang] for lang in ("nl", "fr", "en", "de") if lang in labels), eid)
+        names = [fold(n) for n in names]
+        texts = [fold(text) for p in DESCRIPTION_PROPS for text in said_of.get(p, ())]
         start, end = atlas.period_of(eid)
-        governments = [eid] if kind == "Government" else [s.value for s in atlas.values(eid, "government")]
-        yield {"id": eid, "type": kind, "tier": atlas.tier_of(eid), "regions": atlas.regions_of(eid),
-               "governments": governments, "start": _year(start), "end": _year(end),
-               "sort_key": atlas.label(eid).casefold(), "names": [n for n in folded if n],
-               "words": " ".join([*folded, *words(" ".join(texts))])}
+        yield {"id": eid, "type": kind, "tier": said.tier(eid), "regions": said.regions(eid),
+               "governments": [eid] if kind == "Government" else said_of.get("government", []),
+               "start": _year(start), "end": _year(end), "sort_key": label.casefold(),
+               "names": [n for n in names if n], "words": " ".join(n for n in [*names, *texts] if n)}
+
+
+class _Said:
+    """The current statements of the READ properties, read in one scan: per subject and property their values
+    as `Atlas.values` orders them (preferred first, then by start of validity, then statement order), names as
+    (language, name) in statement order (`Atlas.labels`); each entity's level and regions (`Atlas.level_of`,
+    `Atlas.regions_of`) computed once — many entities point to the same governments."""
+
+    def __init__(self, atlas: Atlas):
+        self.types, self._levels, self._regions = atlas.types, {}, {}
+        grouped: dict[str, dict[str, list[tuple]]] = {}
+        for subject, prop, sid, value, lang, rank, valid_from in tables.said(atlas.engine, READ):
+            grouped.setdefault(subject, {}).setdefault(prop, []).append((sid, value, lang, rank, valid_from))
+        self._said: dict[str, dict[str, list]] = grouped
+        for by_prop in grouped.values():
+            for prop, found in by_prop.items():
+                if len(found) > 1:
+                    found.sort()
+                    if prop != "name":
+                        found.sort(key=lambda s: (s[3] != "preferred", s[4] or ""))
+                by_prop[prop] = [(s[2], s[1]) for s in found] if prop == "name" else [s[1] for s in found]
+
+    def of(self, eid: str) -> dict[str, list]:
+        return self._said.get(eid, _NOTHING)
+
+    def values(self, eid: str, prop: str) -> list[str]:
+        return self._said.get(eid, _NOTHING).get(prop, [])
+
+    def tier(self, eid: str) -> str:
+        return load_schema().tier_of_level(self.level(eid)) or "civil"
+
+    def level(self, eid: str) -> str | None:
+        if eid not in self._levels:
+            self._levels[eid] = self._level(eid)
+        return self._levels[eid]
+
+    def _level(self, eid: str) -> str | None:
+        kind = self.types.get(eid)
+        if kind == "Municipality":
+            return "municipal"
+        if kind in ("Province", "Arrondissement"):
+            return "province"
+        own = self.values(eid, "level")
+        if own:
+            return own[0]
+        for prop in ("government", "part_of", "funder", "provider"):
+            for target in self.values(eid, prop):
+                if self.types.get(target) in ("Government", "Agency", "Body"):
+                    return self.level(target)
+        return None
+
+    def regions(self, eid: str) -> list[str]:
+        if eid not in self._regions:
+            self._regions[eid] = self._regions_of(eid)
+        return self._regions[eid]
+
+    def _regions_of(self, eid: str) -> list[str]:
+        kind = self.types.get(eid)
+        if kind == "Municipality":
+            return [gaz.load().get(eid).area]
+        if kind == "Government":
+            competence = load_schema().competence_regions
+            return sorted({r for value in self.values(eid, "competent_as") for r in competence[value]})
+        for prop in ("eligible_region", "region"):
+            area = next(iter(self.values(eid, prop)), None)
+            if area in ("flanders", "wallonia", "brussels", "german"):
+                return [area]
+        for prop in ("government", "funder", "part_of"):
+            for target in self.values(eid, prop):
+                if self.types.get(target) in ("Government", "Agency"):
+                    return self.regions(target)
+        return []
+
+
+_NOTHING: dict[str, list] = {}
 
 
 def index_of(atlas: Atlas) -> Index:
-    """The atlas's search index, made once per atlas (so once per version): its store's search tables, brought
-    to its version first; an atlas with no store of its own gets an index in memory."""
-    derived = getattr(atlas, "derived", None)
-    return derived("search.index", _index) if derived else _index(atlas)
-
-
-def warm(atlas: Atlas) -> None:
-    """Before a version is served (PostgreSQL): its index written now. On SQLite a second writer at an arbitrary
-    moment makes other read-then-write transactions fail ("database is locked"), so there the index is written
-    when first searched."""
-    engine = getattr(atlas, "engine", None)
-    if engine is not None and engine.dialect.name != "sqlite":
-        index_of(atlas)
-
-
-def _index(atlas: Atlas) -> Index:
-    engine = getattr(atlas, "engine", None)
-    return Index.open(engine, atlas, atlas.version) if engine is not None else Index.build(atlas)
+    """The search index of an atlas (a view of its store), made once per atlas, so once per version: the store's
+    search tables, brought to the atlas's version first. Also what the web app warms before serving a version."""
+    return atlas.derived("search.index", Index.open)
 
 
 class Index:
@@ -82,27 +154,19 @@ class Index:
         self.engine = engine
 
     @classmethod
-    def open(cls, engine: Engine, atlas: Atlas, version: str) -> Index:
-        """The index of `engine`, rewritten first if it does not hold `version` yet (or a newer one)."""
+    def open(cls, atlas: Atlas) -> Index:
+        """The index of the atlas's store, written first for the atlas's version if it holds another one (and
+        the store is still at that version). One process writes, under the writer's lock; another one asking
+        meanwhile waits for it and then finds the version written."""
+        engine = tables.engine_of(atlas.engine)
         with engine.connect() as conn:
-            held = tables.indexed_version(conn)
-        if held is None or int(held) < int(version):
-            computed = list(rows(atlas))
-            try:
-                with engine.begin() as conn:
-                    tables.replace(conn, version, computed)
-            except OperationalError as exc:  # SQLite still locked by another process writing them: use theirs
-                if engine.dialect.name != "sqlite" or "locked" not in str(exc):
-                    raise
-        return cls(engine)
-
-    @classmethod
-    def build(cls, atlas: Atlas) -> Index:
-        """An index of an atlas that has no database of its own (built in memory, e.g. from a dataset)."""
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-        with engine.begin() as conn:
-            tables.create(conn)
-            tables.replace(conn, "0", rows(atlas))
+            held = tables.indexed(conn)
+        if held != tables.key_of(atlas.engine, atlas.version):
+            with engine.begin() as conn:
+                tables.lock(conn)
+                key = tables.key_of(atlas.engine, atlas.version)
+                if key is not None and tables.indexed(conn) != key:
+                    tables.write(conn, key, rows(atlas))
         return cls(engine)
 
     def search(self, q: str = "", types: list[str] | None = None, tier: str | None = None,

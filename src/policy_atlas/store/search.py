@@ -1,19 +1,25 @@
-"""The search tables, rewritten once per atlas version (meta `search_version`) by the first process that sees it.
+"""The search tables, rewritten once per atlas version (meta `search_version`: the version and when it was made)
+by the first process that sees it, under a lock, before that version is served.
 
 One row per searchable entity in `search_docs` (its folded words, type, tier, years, sort key), one per name in
 `search_names`, and side tables entity→region and entity→government so filters and facet counts stay in SQL.
-Full-text: on SQLite two FTS5 tables over `words` and `name` (external content, prefix indexes); on PostgreSQL
-a generated `to_tsvector('simple', …)` column with a GIN index on each. Made by the migration `0004_search`."""
+PostgreSQL: in the store (migration `0004_search`), a generated `to_tsvector('simple', …)` column with a GIN index
+on `words` and `name`. SQLite: in a file of their own beside the store's (`engine_of`), with two FTS5 tables over
+`words` and `name` (external content, prefix indexes, document ids only: every query term is one word prefix)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, column, select, table, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import (Column, Index, Integer, String, Table, Text, column, create_engine, event, select, table, text,
+                        update)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql import ColumnElement, Select
 
-from .schema import meta, metadata
+from .schema import meta, metadata, statements
 
 VERSION_KEY = "search_version"
 docs = Table(
@@ -48,71 +54,136 @@ governments = Table(
     Column("doc", Integer, primary_key=True),
 )
 TABLES = (docs, names, regions, governments)
-# SQLite: FTS5 over the content tables (rowid = doc / name id), prefix indexes for 2- and 3-letter prefixes
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE search_docs_fts USING fts5(words, content='search_docs', content_rowid='doc', "
-    "prefix='2 3', tokenize='unicode61 remove_diacritics 0')",
+    "prefix='2 3', tokenize='unicode61 remove_diacritics 0', detail=none, columnsize=0)",
     "CREATE VIRTUAL TABLE search_names_fts USING fts5(name, content='search_names', content_rowid='id', "
-    "prefix='2 3', tokenize='unicode61 remove_diacritics 0')",
+    "prefix='2 3', tokenize='unicode61 remove_diacritics 0', detail=none, columnsize=0)",
 ]
-POSTGRESQL_FTS = [
-    "ALTER TABLE search_docs ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', words)) STORED",
-    "CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)",
-    "ALTER TABLE search_names ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', name)) STORED",
-    "CREATE INDEX ix_search_names_tsv ON search_names USING gin (tsv)",
-]
+FTS_TABLES = ("search_docs_fts", "search_names_fts")
+WAIT = 300  # seconds a process waits for another one writing the SQLite index (its busy timeout)
 
 
-def create(conn: Connection) -> None:
-    """The tables on a database that has none (the migration makes them everywhere else)."""
-    metadata.create_all(conn, tables=[meta, *TABLES])
-    for ddl in SQLITE_FTS if conn.dialect.name == "sqlite" else POSTGRESQL_FTS:
-        conn.exec_driver_sql(ddl)
+def engine_of(store: Engine) -> Engine:
+    """Where the search tables of a store are. PostgreSQL: the store. SQLite: a file of their own beside the
+    store's (`atlas.sqlite` → `atlas-search.sqlite`), so writing them never takes the store's write lock — a
+    read-then-write transaction (curation) that meets another writer fails at once with "database is locked",
+    WAL or not. One engine per file and process."""
+    if store.dialect.name != "sqlite":
+        return store
+    if store.url.database in (None, "", ":memory:"):
+        raise ValueError("search needs a database file, not an in-memory SQLite store")
+    path = Path(store.url.database).resolve()
+    path = path.with_name(f"{path.stem}-search{path.suffix}")
+    with _engines_lock:
+        if path not in _engines:
+            _engines[path] = _sqlite(path)
+        return _engines[path]
 
 
-def indexed_version(conn: Connection) -> str | None:
+_engines: dict[Path, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _sqlite(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # reads in autocommit; the writer begins its own turn (`lock`)
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {WAIT * 1000}")
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")  # searches read the previous rows while new ones are written
+
+    with engine.begin() as conn:
+        lock(conn)
+        metadata.create_all(conn, tables=[meta, *TABLES])
+        for ddl in SQLITE_FTS:
+            conn.exec_driver_sql(ddl.replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS"))
+    return engine
+
+
+def lock(conn: Connection) -> None:
+    """Begin the one writer's turn (first in a transaction): SQLite's write lock, PostgreSQL an advisory lock;
+    another process asking waits until this transaction ends."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7342)"))
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def key_of(store: Engine, version: str) -> str | None:
+    """What the tables hold for `version`: the version and when the store reached it (a restored or rebuilt
+    store counts versions again); None when the store is at another version now."""
+    with store.connect() as conn:
+        found = dict(conn.execute(select(meta.c.key, meta.c.value)
+                                  .where(meta.c.key.in_(("atlas_version", "changed_at")))).all())
+    return f"{version} {found.get('changed_at') or ''}" if found.get("atlas_version", "0") == version else None
+
+
+def indexed(conn: Connection) -> str | None:
+    """The key of what the tables hold (None: nothing yet)."""
     return conn.execute(select(meta.c.value).where(meta.c.key == VERSION_KEY)).scalar()
 
 
-def replace(conn: Connection, version: str, rows: Iterable[dict]) -> bool:
-    """Write the rows for `version` unless the tables already hold it or a newer one (another process was first).
-    Call inside a transaction: the first statement takes the write lock (SQLite) or an advisory lock
-    (PostgreSQL), so two processes never both write; True if this one wrote."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(7342)"))
-    else:  # a write first: SQLite's write lock now, waiting on busy_timeout, instead of a deadlock at the insert
-        conn.execute(update(meta).where(meta.c.key == VERSION_KEY).values(value=meta.c.value))
-    held = indexed_version(conn)
-    if held is not None and int(held) >= int(version):
-        return False
-    for tbl in reversed(TABLES):
-        conn.execute(tbl.delete())
-    doc_rows, name_rows, region_rows, government_rows = [], [], [], []
-    for doc, row in enumerate(rows, start=1):
-        doc_rows.append({"doc": doc, "eid": row["id"], "type": row["type"], "tier": row["tier"],
-                         "start_year": row["start"], "end_year": row["end"], "sort_key": row["sort_key"],
-                         "regions": json.dumps(row["regions"]), "governments": json.dumps(row["governments"]),
-                         "words": row["words"]})
-        name_rows += [{"id": len(name_rows) + k, "doc": doc, "name": name}
-                      for k, name in enumerate(dict.fromkeys(row["names"]), start=1)]
-        region_rows += [{"doc": doc, "region": r} for r in dict.fromkeys(row["regions"])]
-        government_rows += [{"doc": doc, "government": g} for g in dict.fromkeys(row["governments"])]
-    for tbl, part in ((docs, doc_rows), (names, name_rows), (regions, region_rows), (governments, government_rows)):
-        for start in range(0, len(part), 2000):
-            conn.execute(tbl.insert(), part[start:start + 2000])
-    if conn.dialect.name == "sqlite":
-        for fts in ("search_docs_fts", "search_names_fts"):
-            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
-    else:  # the rows sit in the GIN indexes' pending lists (scanned linearly) until merged; fresh statistics
+def said(store: Engine, props: tuple[str, ...]) -> list[tuple]:
+    """(subject, prop, statement id, value, lang, rank, valid_from) of every current, not deprecated statement of
+    these properties, in no order: one scan, as the store holds them."""
+    c = statements.c
+    with store.connect() as conn:
+        return conn.execute(select(c.subject, c.prop, c.id, c.value, c.lang, c.rank, c.valid_from)
+                            .where(c.current, c.prop.in_(props), c.rank != "deprecated")).all()
+
+
+def write(conn: Connection, key: str, rows: Iterable[dict]) -> None:
+    """Replace what the tables hold by `rows`, in the writer's turn (`lock`). SQLite's tables (a file of their
+    own) are made again, indexes after the rows; PostgreSQL's rows are deleted and inserted (its readers keep
+    the previous rows until the commit), then the GIN pending lists merged and the tables analysed."""
+    parts = _parts(rows)
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        for name in FTS_TABLES:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+        for tbl in reversed(TABLES):
+            tbl.drop(conn, checkfirst=True)
+        for tbl in TABLES:
+            conn.execute(CreateTable(tbl))
+    else:
+        for tbl in reversed(TABLES):
+            conn.execute(tbl.delete())
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for tbl, part in zip(TABLES, parts):
+        if part:
+            conn.exec_driver_sql(f"INSERT INTO {tbl.name} ({', '.join(c.name for c in tbl.columns)}) "
+                                 f"VALUES ({', '.join([mark] * len(tbl.columns))})", part)
+    if sqlite:
+        for tbl in TABLES:
+            for index in tbl.indexes:
+                index.create(conn)
+        for ddl, name in zip(SQLITE_FTS, FTS_TABLES):
+            conn.exec_driver_sql(ddl)
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}, rank) VALUES ('hashsize', 67108864)")  # fewer merges
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
+    else:  # rows wait in the GIN indexes' pending lists (scanned linearly) until merged; fresh statistics
         for index in ("ix_search_docs_tsv", "ix_search_names_tsv"):
             conn.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
         for tbl in TABLES:
             conn.exec_driver_sql(f"ANALYZE {tbl.name}")
-    if held is None:
-        conn.execute(meta.insert().values(key=VERSION_KEY, value=version))
-    else:
-        conn.execute(update(meta).where(meta.c.key == VERSION_KEY).values(value=version))
-    return True
+    if conn.execute(update(meta).where(meta.c.key == VERSION_KEY).values(value=key)).rowcount == 0:
+        conn.execute(meta.insert().values(key=VERSION_KEY, value=key))
+
+
+def _parts(rows: Iterable[dict]) -> tuple[list[tuple], ...]:
+    """The rows of each table, in TABLES order and column order."""
+    doc_rows, name_rows, region_rows, government_rows = [], [], [], []
+    shown: dict[tuple, str] = {}  # few distinct lists
+    as_json = lambda values: shown.get(tuple(values)) or shown.setdefault(tuple(values), json.dumps(values))
+    for doc, row in enumerate(rows, start=1):
+        doc_rows.append((doc, row["id"], row["type"], row["tier"], row["start"], row["end"], row["sort_key"],
+                         as_json(row["regions"]), as_json(row["governments"]), row["words"]))
+        name_rows += [(len(name_rows) + k, doc, name) for k, name in enumerate(dict.fromkeys(row["names"]), start=1)]
+        region_rows += [(r, doc) for r in dict.fromkeys(row["regions"])]
+        government_rows += [(g, doc) for g in dict.fromkeys(row["governments"])]
+    return doc_rows, name_rows, sorted(region_rows), sorted(government_rows)
 
 
 def matching_docs(dialect: str, terms: list[str]) -> ColumnElement:

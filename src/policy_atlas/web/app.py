@@ -108,7 +108,7 @@ class _Loaded:
     reloading thread and before this version is served, what only changes with the version (WARM: each a
     function of the atlas that memoises with `atlas.derived`); the rest is made when first needed."""
 
-    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items, search.warm,
+    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items, search.index_of,
             network.all_relations, coverage.grants, coverage.livcr, timeline.items)
 
     def __init__(self, version: str, changed: float | None, atlas: Atlas):
