@@ -4,11 +4,13 @@ atlas reads only the registries, and walking it stays within the cache bound."""
 import dataclasses
 import datetime as dt
 import threading
+from collections import defaultdict
 
 import pytest
 from sqlalchemy import event
 
-from policy_atlas import annex, currency, dataset, export, landscape, store
+from policy_atlas import annex, currency, dataset, export, landscape, queries, store
+from policy_atlas import gazetteer as gaz
 from policy_atlas.curation import history
 from policy_atlas.model import FuzzyDate, Statement
 from policy_atlas.queries import Atlas, Lookup
@@ -136,8 +138,11 @@ def test_opening_a_large_atlas_reads_only_the_registries_and_walks_stay_bounded(
     assert 0 < len(seen) <= 2 * (len(subsidies) // 500 + 1)  # chunked IN queries
     seen.clear()
     for s in list(atlas.chunked(subsidies))[:3]:
-        atlas.labels(s)
+        atlas.values(s, "name")
     assert all(" IN (" in q for q in seen)
+    atlas.label("gov/federal")
+    seen.clear()
+    assert [atlas.labels(s) for s in subsidies] == [memory.labels(s) for s in subsidies] and seen == []
 
 
 def test_one_view_answers_many_threads_at_once(atlas_db, memory, monkeypatch):
@@ -191,3 +196,55 @@ def test_the_app_serves_a_view_and_warms_a_new_version_before_serving_it(db_url,
         names = {k[0] if isinstance(k, tuple) else k for k in second._memo}
         assert {"currency", "key_figures", "source_counts", "annex_items"} <= names
         assert client.get("/api/entity/gov/federal").json()["labels"]["nl"] == "Federaal"
+
+
+def _names(atlas, eid) -> dict[str, str]:
+    """What `labels` means: the entity's names per language, read from its own statements."""
+    return {s.lang: s.value for s in atlas.by_subject.get(eid, ()) if s.prop == "name" and s.rank != "deprecated"}
+
+
+def _found_the_slow_way(atlas, mun, day, lang) -> dict[str, list[queries.Found]]:
+    """`profile_found` as first written: each candidate's own statements read for its label and eligibility."""
+    govs, found = queries.competent_governments(atlas, mun), defaultdict(list)
+    label = lambda eid: next((n[c] for n in [_names(atlas, eid)] for c in (lang, "nl", "fr", "en", "de") if c in n),  # noqa: E731
+                             eid)
+    for holder, via in queries._holders(mun):
+        for st in atlas.by_object.get(holder.entity_id, ()):
+            if st.prop in queries.HOLDING and queries._applies(atlas, st, day):
+                section, reason = ("subsidies_received", "direct grant") if st.prop == "recipient" else \
+                    ("bodies_taking_part", st.prop)
+                found[section].append(queries.Found(label(st.subject), st.subject, reason, st, via))
+    reached = {f.eid for f in found["subsidies_received"]}
+    for gid, why in govs:
+        for st in atlas.by_object.get(gid, ()):
+            kind = atlas.types.get(st.subject)
+            if st.prop != "government" or kind not in queries.PROFILE_SECTIONS or st.subject in reached or \
+                    not queries._applies(atlas, st, day):
+                continue
+            if kind == "Subsidy" and (any(s.prop == "recipient" for s in atlas.by_subject.get(st.subject, ())) or
+                                      atlas.first(st.subject, "eligible_region") not in (None, "all", mun.region)):
+                continue
+            found[queries.PROFILE_SECTIONS[kind]].append(queries.Found(label(st.subject), st.subject, f"via {why}",
+                                                                       st, None))
+    return {section: queries._dedupe(found[section]) for section in queries.PROFILE_LISTS}
+
+
+def test_profiles_from_per_version_tables_equal_reading_each_candidate(built, memory, monkeypatch):
+    """Labels, eligibility and the governments' candidates come from tables made once per version; they give what
+    reading every candidate's statements gives, lazily through the store and in memory."""
+    monkeypatch.setattr(Atlas, "CACHE", 400)
+    lazy = Atlas.open(store.connect(built))
+    assert not lazy.by_subject.complete
+    for eid in sorted(memory.types):
+        assert lazy.labels(eid) == memory.labels(eid) == _names(memory, eid), eid
+    assert sum(1 for e in memory.types if _names(memory, e)) > 1000
+    g = gaz.load()
+    places = [g.get("62063"), g.resolve("Zele"), g.resolve("Sint-Jans-Molenbeek"), g.resolve("Eupen"), g.get("71072")]
+    for mun in places:
+        for day in (None, dt.date(2015, 12, 31), dt.date(2016, 5, 1), dt.date(2017, 6, 1), dt.date(2019, 3, 7)):
+            for lang in ("fr", "de"):
+                expected = _found_the_slow_way(memory, mun, day, lang)
+                assert queries.profile_found(lazy, mun, day, lang) == expected, (mun.nis, day, lang)
+                assert queries.profile_found(memory, mun, day, lang) == expected, (mun.nis, day, lang)
+    liege = _found_the_slow_way(memory, g.get("62063"), dt.date(2017, 6, 1), "fr")
+    assert len(liege["subsidies_open"]) >= 1 and len(liege["agencies"]) > 5 and liege["subsidies_received"]

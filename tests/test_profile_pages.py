@@ -211,3 +211,25 @@ def test_a_store_view_with_a_small_cache_gives_the_same_pages(big, big_db, monke
         queries.compare(_atlas(big), liege, dt.date(2015, 12, 31), dt.date(2017, 6, 1), today=today)
     assert queries.entity_view(small, "gov/flanders", "en", page_size=PAGE_SIZE, incoming="government", page=2) == \
         queries.entity_view(_atlas(big), "gov/flanders", "en", page_size=PAGE_SIZE, incoming="government", page=2)
+
+
+def test_choosing_and_ordering_a_profile_reads_no_candidates_statements(big_db, monkeypatch):
+    """Choosing and ordering a profile's items reads the statements of the municipality and its governments (and
+    what points to them), never those of every candidate (at 100× Liège has ~7,900): labels, periods and
+    eligibility come from tables made once per version. Only the items shown get their details (test above)."""
+    from sqlalchemy import event
+
+    from policy_atlas.queries import Atlas
+
+    monkeypatch.setattr(Atlas, "CACHE", 400)
+    engine = store.connect(big_db)
+    atlas, liege = Atlas.open(engine), gaz.load().get(LIEGE)
+    read: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, params, *rest: read.extend(
+        p for p in (params if isinstance(params, (list, tuple)) else params.values()) if isinstance(p, str))
+        if "statements.subject IN" in sql else None)
+    for day in (None, dt.date(2016, 3, 1), dt.date(2019, 1, 1)):
+        found = queries.profile_found(atlas, liege, day, "fr")
+        assert sum(len(found[k]) for k in PROFILE_LISTS) > EXTRA
+    own = {liege.entity_id, *(gid for gid, _ in queries.competent_governments(atlas, liege))}
+    assert set(read) == own

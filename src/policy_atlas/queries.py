@@ -5,9 +5,10 @@ Plain data out; no web, no printing.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 from collections import OrderedDict, defaultdict
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple
 
 from sqlalchemy.engine import Engine
@@ -275,7 +276,10 @@ class Atlas:
         return eid, None
 
     def labels(self, eid: str) -> dict[str, str]:
-        return {s.lang: s.value for s in self.by_subject.get(eid, ()) if s.prop == "name" and s.rank != "deprecated"}
+        """The entity's names per language (deprecated ones left out), from one per-version table: labelling
+        thousands of entities reads no entity's statements."""
+        names = self.derived("labels", _labels).get(eid, ())
+        return dict(zip(names[::2], names[1::2]))
 
     def values(self, eid: str, prop: str, day: dt.date | None = None) -> list[Statement]:
         out = [s for s in self.by_subject.get(eid, ()) if s.prop == prop]
@@ -370,9 +374,7 @@ class Atlas:
 
     def source_year(self, sid: str) -> int | None:
         """The year a source was published (its `published` date, else its `year`)."""
-        src = self.sources.get(sid, {})
-        value = src.get("published") or src.get("year")
-        return FuzzyDate.parse(str(value)).first_day().year if value else None
+        return self.derived("source_years", _source_years).get(sid)
 
     def last_source_year(self, eid: str, extra: Statement | None = None) -> int | None:
         """The latest publication year among the sources of what the atlas says about an entity."""
@@ -389,6 +391,17 @@ class Atlas:
 PERIOD_PROPS = ("start", "end", "founded", "dissolved", "adopted", "signed", "date")
 
 
+def _labels(atlas: Atlas) -> dict[str, tuple[str, ...]]:
+    """eid -> its names as (language, name, language, name, …), the later of two names in one language winning
+    (as in statement order): one read of the name statements per version, kept flat with shared language codes
+    (a third of the size of a dict per entity)."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for subject, lang, value, rank in _held_select(atlas, ("subject", "lang", "value", "rank"), prop="name"):
+        if rank != "deprecated":
+            out[subject][lang and sys.intern(lang)] = value
+    return {eid: tuple(x for pair in names.items() for x in pair) for eid, names in out.items()}
+
+
 def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
     rows = sorted((r for r in atlas.select(("subject", "prop", "value", "rank", "valid_from"), prop=PERIOD_PROPS)
                    if r[3] != "deprecated"), key=lambda r: (r[3] != "preferred", r[4] or ""))  # stable, like values()
@@ -396,6 +409,19 @@ def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
     for subject, prop, value, _, _ in rows:
         out[subject].setdefault(prop, []).append(value)
     return dict(out)
+
+
+def _held_select(atlas: Atlas, columns: tuple[str, ...], **where) -> list[tuple]:
+    """`Atlas.select`, from the statements the view holds when it holds them all, so that a table derived from it
+    is of the view's version even after the store moved on."""
+    if atlas.engine is not None and not atlas.by_subject.complete:
+        return atlas.select(columns, **where)
+    return [tuple(_column(st, c) for c in columns) for st in atlas.statements if _matches(st, where)]
+
+
+def _source_years(atlas: Atlas) -> dict[str, int]:
+    values = {sid: src.get("published") or src.get("year") for sid, src in atlas.sources.items()}
+    return {sid: FuzzyDate.parse(str(v)).first_day().year for sid, v in values.items() if v}
 
 
 def _order(atlas: Atlas, kind: str) -> tuple[list[str], dict[str, int]]:
@@ -418,10 +444,12 @@ def _matches(st: Statement, where: dict) -> bool:
                else _column(st, k) == v for k, v in where.items())
 
 
+@cache  # few distinct date texts, asked for thousands of items per page
 def _first_day(value: str) -> dt.date:
     return FuzzyDate.parse(value).first_day()
 
 
+@cache
 def _last_day(value: str) -> dt.date:
     return FuzzyDate.parse(value).last_day()
 
@@ -529,31 +557,71 @@ def _walk(atlas: Atlas, pairs: list[tuple[Statement, object]], size: int = 500) 
 def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
                   govs: list[tuple[str, str]] | None = None) -> dict[str, list[Found]]:
     """Every item of every profile section, chosen, labelled, deduplicated and ordered by label, no details
-    worked out yet. A subsidy received directly is not listed again as open to the municipality."""
+    worked out yet. A subsidy received directly is not listed again as open to the municipality. Only the
+    statements pointing to the municipality are read per request: what its governments run comes from a table
+    per version (`_governed`), so thousands of candidates cost one pass and no read of their statements."""
     govs = competent_governments(atlas, mun) if govs is None else govs
     holders = _holders(mun)
-    _prefetch(atlas, [*(h.entity_id for h, _ in holders), *(g for g, _ in govs)], objects=True)
-    received = [(st, via) for holder, via in holders for st in atlas.by_object.get(holder.entity_id, ())
-                if st.prop in HOLDING]
-    governed = [(st, why) for gid, why in govs for st in atlas.by_object.get(gid, ())
-                if st.prop == "government" and atlas.types.get(st.subject) in PROFILE_SECTIONS]
-    labels: dict[str, str] = {}
-    label = lambda eid: labels.get(eid) or labels.setdefault(eid, atlas.label(eid, lang))  # noqa: E731
+    _prefetch(atlas, [h.entity_id for h, _ in holders], objects=True)
     found: dict[str, list[Found]] = defaultdict(list)
-    for st, via in _walk(atlas, received):
-        if _applies(atlas, st, day):
-            section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
-            reason = "direct grant" if st.prop == "recipient" else st.prop
-            found[section].append(Found(label(st.subject), st.subject, reason, st, via))
-    reached = {f.eid for f in found["subsidies_received"]}
-    for st, why in _walk(atlas, governed):
-        kind = atlas.types[st.subject]
-        if st.subject in reached or not _applies(atlas, st, day):
+    for holder, via in holders:
+        for st in atlas.by_object.get(holder.entity_id, ()):
+            if st.prop in HOLDING and _applies(atlas, st, day):
+                section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
+                reason = "direct grant" if st.prop == "recipient" else st.prop
+                found[section].append(Found(atlas.label(st.subject, lang), st.subject, reason, st, via))
+    out = {section: _dedupe(found[section]) for section in PROFILE_LISTS}
+    reached, region = {f.eid for f in out["subsidies_received"]}, mun.region
+    for f, section, first, last, area in _governed(atlas, tuple(govs), lang):
+        if day and not first <= day <= last or area and area != region or f.eid in reached:
             continue
-        if kind == "Subsidy" and not _eligible(atlas, st.subject, mun):
+        reached.add(f.eid)
+        out[section].append(f)
+    return out
+
+
+def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> list[tuple]:
+    """What these (government, why) run, as (Found, section, first day, last day, region) ordered as a profile
+    lists them (by label, then government and statement order: the first applicable row of an item is the one
+    `_dedupe` would keep). An item is on a profile on the days first…last (its statement holds and the item is
+    active: `_applies`), and an open subsidy only in its region (`_eligibility`; None: everywhere). Once per version,
+    set of governments and language."""
+    def build(atlas: Atlas) -> list[tuple]:
+        _prefetch(atlas, [gid for gid, _ in govs], objects=True)
+        rows = [(atlas.label(c[0].subject, lang), i, n, f"via {why}", c) for i, (gid, why) in enumerate(govs)
+                for n, c in enumerate(atlas.derived(("governed", gid), lambda atlas: _candidates(atlas, gid)))]
+        rows.sort(key=lambda r: (r[0].casefold(), r[1], r[2]))
+        return [(Found(label, st.subject, reason, st, None), *rest) for label, _, _, reason, (st, *rest) in rows]
+    return atlas.derived(("governed", govs, lang), build)
+
+
+def _candidates(atlas: Atlas, gid: str) -> list[tuple]:
+    """(statement, section, first day, last day, region) for what one government runs that a profile lists, in
+    statement order; withdrawn statements and subsidies with named recipients never apply through it."""
+    named, areas = atlas.derived("eligibility", _eligibility)
+    out = []
+    for st in atlas.by_object.get(gid, ()):
+        kind = atlas.types.get(st.subject)
+        if st.prop != "government" or kind not in PROFILE_SECTIONS or st.rank == "deprecated" or \
+                kind == "Subsidy" and st.subject in named:
             continue
-        found[PROFILE_SECTIONS[kind]].append(Found(label(st.subject), st.subject, f"via {why}", st, None))
-    return {section: _dedupe(found[section]) for section in PROFILE_LISTS}
+        first, last = _active_span(atlas, st.subject)
+        first = max(first, st.valid_from.first_day()) if st.valid_from else first
+        last = min(last, st.valid_to.last_day()) if st.valid_to else last
+        area = areas.get(st.subject) if kind == "Subsidy" else None
+        out.append((st, PROFILE_SECTIONS[kind], first, last, None if area == "all" else area))
+    return out
+
+
+def _active_span(atlas: Atlas, eid: str) -> tuple[dt.date, dt.date]:
+    """The days on which `Atlas.active_on` holds, as one span (empty when first > last)."""
+    dates, first, last = atlas.dates_of(eid), dt.date.min, dt.date.max
+    for start_prop, end_prop in (("start", "end"), ("founded", "dissolved"), ("adopted", "end"), ("signed", "end")):
+        if dates.get(start_prop):
+            first = max(first, min(_first_day(v) for v in dates[start_prop]))
+        if dates.get(end_prop):
+            last = min(last, max(_last_day(v) for v in dates[end_prop]))
+    return first, last
 
 
 def paged(rows: list, size: int | None, page: int = 1) -> tuple[list, dict]:
@@ -655,12 +723,17 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
     return out
 
 
-def _eligible(atlas: Atlas, subsidy: str, mun: gaz.Municipality) -> bool:
-    """Subsidies with named recipients only 'apply' to those recipients; open calls apply to the eligible area."""
-    if any(s.prop == "recipient" for s in atlas.by_subject.get(subsidy, ())):
-        return False
-    area = atlas.first(subsidy, "eligible_region")
-    return area in (None, "all", mun.region)
+def _eligibility(atlas: Atlas) -> tuple[frozenset[str], dict[str, str]]:
+    """Subsidies with named recipients only 'apply' to those recipients; open calls apply to the eligible area.
+    One small table per version: the entities with a recipient (any rank), and each entity's first eligible
+    region (as `Atlas.first` orders them)."""
+    named = frozenset(subject for subject, in _held_select(atlas, ("subject",), prop="recipient"))
+    rows = sorted((r for r in _held_select(atlas, ("subject", "value", "rank", "valid_from"), prop="eligible_region")
+                   if r[2] != "deprecated"), key=lambda r: (r[2] != "preferred", r[3] or ""))
+    areas: dict[str, str] = {}
+    for subject, value, _, _ in rows:
+        areas.setdefault(subject, value)
+    return named, areas
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
