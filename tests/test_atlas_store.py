@@ -183,6 +183,7 @@ def test_the_app_serves_a_view_and_warms_a_new_version_before_serving_it(db_url,
     app = create_app(db_url)
     state = app.state.atlas
     state.CHECK_EVERY = 0
+    state.RELOAD_WAIT = None  # see each change made outside at the next request
     with TestClient(app) as client:
         assert client.get("/api/home").status_code == 200
         first = state.atlas

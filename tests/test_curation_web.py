@@ -20,6 +20,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def app(curation_sqlite_url):
     application = create_app(curation_sqlite_url)
     application.state.atlas.CHECK_EVERY = 0
+    application.state.atlas.RELOAD_WAIT = None  # see each change made outside at the next request
     return application
 
 
@@ -27,6 +28,7 @@ def app(curation_sqlite_url):
 def any_engine_app(curation_url):
     application = create_app(curation_url)
     application.state.atlas.CHECK_EVERY = 0
+    application.state.atlas.RELOAD_WAIT = None  # see each change made outside at the next request
     return application
 
 

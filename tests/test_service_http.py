@@ -81,6 +81,7 @@ def test_a_change_gives_new_validators_and_fresh_pages(tmp_path, bundled):
     store.build(bundled, engine)
     app = create_app(url)
     app.state.atlas.CHECK_EVERY = 0
+    app.state.atlas.RELOAD_WAIT = None  # see each change made outside at the next request
     with TestClient(app) as client:
         before = client.get("/api/entity/gov/federal")
         assert client.get("/api/entity/gov/federal").json() == before.json()  # served from the cache
@@ -126,6 +127,105 @@ def test_public_answers_are_cached_per_version_and_url():
     assert first.headers["cache-control"] == "public, max-age=60" and first.headers["etag"] == 'W/"code-7"'
     assert again.text == first.text == "page /a #1" and other.text == "page /b #2" and fresh.text == "page /a #3"
     assert calls == ["/a", "/b", "/a"] and fresh.headers["etag"] == 'W/"code-8"'
+
+
+def test_concurrent_misses_of_one_page_render_it_once():
+    import anyio
+    import httpx
+    from starlette.responses import PlainTextResponse
+
+    from policy_atlas.web.serving import Caching
+
+    class Loaded:
+        version, changed = "7", 1_700_000_000.0
+
+    class State:
+        loaded_recently = staticmethod(lambda: Loaded)
+
+    calls = []
+
+    async def slow_page(scope, receive, send):
+        calls.append(scope["path"])
+        await anyio.sleep(0.3)
+        await PlainTextResponse(f"page {scope['path']} #{len(calls)}")(scope, receive, send)
+
+    async def crowd():
+        transport = httpx.ASGITransport(app=Caching(slow_page, State(), "code", max_age=60))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = []
+
+            async def ask(path):
+                answers.append((path, await client.get(path)))
+
+            async with anyio.create_task_group() as group:
+                for path in ["/a"] * 8 + ["/b"] * 4:
+                    group.start_soon(ask, path)
+            return answers
+
+    answers = anyio.run(crowd)
+    assert sorted(calls) == ["/a", "/b"]
+    texts = {(p, a.status_code, a.text.rsplit(" #", 1)[0]) for p, a in answers}
+    assert len(answers) == 12 and texts == {("/a", 200, "page /a"), ("/b", 200, "page /b")}
+    assert len({a.text for _, a in answers}) == 2  # every client got the one rendering of its page
+
+
+def test_a_new_version_is_served_with_its_most_asked_pages_already_rendered(tmp_path, bundled):
+    url = f"sqlite:///{tmp_path / 'prerender.sqlite'}"
+    engine = store.connect(url)
+    store.build(bundled, engine)
+    app = create_app(url)
+    state = app.state.atlas
+    state.CHECK_EVERY = 0
+    state.RELOAD_WAIT = None  # see each change made outside at the next request
+    with TestClient(app) as client:
+        for _ in range(3):
+            assert client.get("/nl/entity/gov/federal", headers={"Accept-Encoding": "gzip"}).status_code == 200
+        client.get("/api/entity/body/livcr")  # asked once, never again: not worth rendering ahead
+        cache = _layer(app, "Caching")
+        with engine.begin() as conn:
+            store.append(conn, [Statement("gov/federal", "alias", "Federale Staat", "text", lang="nl",
+                                          source="editorial")], [], at="2026-01-01T00:00:00+00:00")
+        misses = cache.misses
+        client.get("/api/home")  # a miss that finds the new version and reloads
+        new = state.version
+        assert [k[1] for k in cache.entries if k[0] == new] == ["/nl/entity/gov/federal", "/api/home"]
+        page = client.get("/nl/entity/gov/federal", headers={"Accept-Encoding": "gzip"})
+        assert cache.misses == misses + 1 and "Federale Staat" in page.text
+        assert page.headers["etag"].endswith(f'-{new}"') and page.headers["content-encoding"] == "gzip"
+
+
+def test_a_version_made_elsewhere_is_loaded_while_the_previous_one_is_served(tmp_path, bundled):
+    import threading
+    import time
+
+    url = f"sqlite:///{tmp_path / 'reload.sqlite'}"
+    engine = store.connect(url)
+    store.build(bundled, engine)
+    app = create_app(url)
+    state, slow = app.state.atlas, threading.Event()
+    state.CHECK_EVERY, state.RELOAD_WAIT = 0, 0.05
+    with TestClient(app) as client:
+        before = client.get("/api/entity/gov/federal").headers["etag"]
+        state.prerender = lambda loaded, previous: slow.wait(10)  # a reload that takes long
+        with engine.begin() as conn:
+            store.append(conn, [Statement("gov/federal", "alias", "Federale Staat", "text", lang="nl",
+                                          source="editorial")], [], at="2026-01-01T00:00:00+00:00")
+        start = time.monotonic()
+        meanwhile = client.get("/api/entity/gov/federal")
+        assert time.monotonic() - start < 2 and meanwhile.headers["etag"] == before
+        reloading = state._reloading
+        assert "Federale Staat" not in meanwhile.text and reloading is not None
+        slow.set()
+        reloading.join(30)
+        after = client.get("/api/entity/gov/federal")
+        assert after.headers["etag"] != before and "Federale Staat" in after.text
+
+
+def _layer(app, name: str):
+    layer = app.middleware_stack
+    while type(layer).__name__ != name:
+        layer = layer.app
+    return layer
 
 
 def test_requests_with_cookies_get_private_validators_of_their_own(anonymous):

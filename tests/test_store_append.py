@@ -56,6 +56,7 @@ def test_running_app_serves_an_appended_change_without_a_build(db_url, bundled):
     store.build(bundled, engine)
     app = create_app(db_url)
     app.state.atlas.CHECK_EVERY = 0
+    app.state.atlas.RELOAD_WAIT = None  # see each change made outside at the next request
     with TestClient(app) as client:
         assert client.get("/api/entity/gov/federal").json()["label"] != LABEL.value
         builds = store.latest_build_id(engine)

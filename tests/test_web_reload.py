@@ -13,6 +13,7 @@ def test_new_build_is_served_without_restart(tmp_path, bundled):
     store.build(bundled, store.connect(url))
     app = create_app(url)
     app.state.atlas.CHECK_EVERY = 0
+    app.state.atlas.RELOAD_WAIT = None  # see each change made outside at the next request
     with TestClient(app) as client:
         assert client.get("/api/entity/org/new-partner").status_code == 404
         root = tmp_path / "dataset"

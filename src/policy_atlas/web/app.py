@@ -30,7 +30,7 @@ from . import i18n
 from .limits import BodyLimit, RateLimits, client_address
 from .readers import ReaderPool
 from .rendering import render
-from .serving import Caching, HeadAsGet, Observed, PublicURL, access_log
+from .serving import PINNED, Caching, HeadAsGet, Observed, PublicURL, access_log
 from .settings import Settings
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -41,50 +41,89 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 class AtlasState:
     """The atlas behind the app, reloaded when the store's version changes (checked at most every few seconds),
     so a build or an accepted proposal shows without a restart, also when another process made it. An empty
-    database is built from the bundled dataset; an older one is upgraded to the current schema first."""
+    database is built from the bundled dataset; an older one is upgraded to the current schema first.
+
+    A new version is loaded, warmed and its most asked pages rendered in a thread of its own while the previous
+    version is served: a request waits for it at most RELOAD_WAIT seconds (then gets the previous version), except
+    after a change made through this process (`expire`), which the next request always sees."""
 
     CHECK_EVERY = 3.0
+    RELOAD_WAIT: float | None = 0.25
 
     def __init__(self, database_url: str | None = None):
         self.url = database_url or store.database_url()
         self.engine = store.connect(self.url)
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
+        self._reloading: threading.Thread | None = None
         self._checked = 0.0
+        self.prerender = None  # set by the response cache: renders a new version's most asked pages before it is served
 
     def loaded_recently(self) -> _Loaded | None:
-        """The loaded atlas if its version was checked within CHECK_EVERY (never touches the database)."""
-        fresh = self._loaded is not None and time.monotonic() - self._checked < self.CHECK_EVERY
+        """The loaded atlas if its version was checked within CHECK_EVERY, or while a newer one is being loaded
+        (never touches the database, so a request needs no thread to learn its version)."""
+        if self._loaded is None or not self._checked:
+            return None
+        fresh = time.monotonic() - self._checked < self.CHECK_EVERY or self._reloading is not None
         return self._loaded if fresh else None
 
     def loaded(self) -> _Loaded:
-        """The atlas at the store's current version. While one thread reloads, the others keep serving the
-        previous version instead of waiting."""
+        """The atlas at the store's current version, or the previous one while the current one is being loaded."""
         recent = self.loaded_recently()
         if recent is not None:
             return recent
-        if not self._lock.acquire(blocking=self._loaded is None):
-            return self._loaded
+        must_see = not self._checked  # a change made here: wait for a version checked after it
+        while True:
+            with self._lock:
+                if self._loaded is None:
+                    self._load_first()
+                    return self._loaded
+                checked = self._reloading is None
+                if checked:
+                    self._checked = time.monotonic()
+                    if store.version(self.engine) == self._loaded.version:
+                        return self._loaded
+                    self._reloading = threading.Thread(target=self._reload, name="atlas-reload", daemon=True)
+                    self._reloading.start()
+                reloading = self._reloading
+            reloading.join(None if must_see else self.RELOAD_WAIT)
+            if checked or not must_see:
+                return self._loaded
+
+    def _load_first(self) -> None:
+        """Nothing to serve meanwhile: open the atlas, serve it at once, warm it in the background."""
+        store.upgrade(self.engine)
+        if not store.has_build(self.engine):
+            store.build(dataset.load(), self.engine)
+        self._loaded = self._open()
+        self._checked = time.monotonic()
+        threading.Thread(target=self._loaded.warm, name="atlas-warm", daemon=True).start()
+
+    def _open(self) -> _Loaded:
+        atlas = Atlas.open(self.engine)
+        return _Loaded(atlas.version, _epoch(store.changed_at(self.engine)), atlas)
+
+    def _reload(self) -> None:
         try:
-            if self._loaded is None:
-                store.upgrade(self.engine)
-                if not store.has_build(self.engine):
-                    store.build(dataset.load(), self.engine)
-            version = store.version(self.engine)
-            if self._loaded is None or self._loaded.version != version:
-                atlas = Atlas.open(self.engine)
-                loaded = _Loaded(atlas.version, _epoch(store.changed_at(self.engine)), atlas)
-                if self._loaded is None:  # nothing to serve meanwhile: serve now, warm in the background
-                    threading.Thread(target=loaded.warm, name="atlas-warm", daemon=True).start()
-                else:
-                    loaded.warm()
-                self._loaded = loaded
-            self._checked = time.monotonic()
-            return self._loaded
+            loaded = self._open().warm()
+            if self.prerender is not None:
+                self.prerender(loaded, self._loaded.version)
+            self._loaded = loaded
+        except Exception:
+            logging.getLogger("policy_atlas").exception("loading the new atlas version failed; serving the previous")
         finally:
-            self._lock.release()
+            self._reloading = None
 
     _current = loaded
+
+    def expire(self) -> None:
+        """A change made through this process: the next request looks for the new version at once."""
+        self._checked = 0.0
+
+    def pinned(self, request) -> _Loaded:
+        """The version this request is answered from: the one its validators (ETag) name, chosen once by the
+        response cache, so a reload halfway through a page never mixes two versions."""
+        return request.scope.get(PINNED) or self._current()
 
     @property
     def version(self) -> str:

@@ -49,7 +49,7 @@ def _engine(request: Request):
 
 
 def _atlas(request: Request):
-    return request.app.state.atlas.atlas
+    return request.app.state.atlas.pinned(request).atlas
 
 
 def _html(template: str, lang: str, request: Request, data: dict, status: int = 200) -> HTMLResponse:
@@ -78,9 +78,7 @@ def _safe_next(target: str, lang: str) -> str:
 
 def _refresh(request: Request) -> None:
     """Have the running atlas look for the new version on the next request instead of after its pause."""
-    state = request.app.state.atlas
-    if hasattr(state, "_checked"):
-        state._checked = 0.0
+    request.app.state.atlas.expire()
 
 
 # --- log in / out ---------------------------------------------------------------------------------------------

@@ -130,8 +130,8 @@ def download_name(request: Request, fmt: str) -> str:
 
 
 def _ctx(request: Request, lang: str, fmt: str = "html") -> Ctx:
-    state = request.app.state.atlas
-    return Ctx(state.atlas, state.index, lang, request, fmt)
+    loaded = request.app.state.atlas.pinned(request)
+    return Ctx(loaded.atlas, loaded.index, lang, request, fmt)
 
 
 @page("/", "home.html", models.Home, api_path="/home")

@@ -51,7 +51,7 @@ def render(template: str, lang: str, request: Request, data: dict) -> str:
     rest = path.split("/", 2)[2] if path.count("/") >= 2 else ""
     query = request.url.query
     api = f"/api/{rest}" if rest else "/api/home"
-    atlas = request.app.state.atlas.atlas
+    atlas = request.app.state.atlas.pinned(request).atlas
     return environment(lang).get_template(template).render(
         **data, request=request, here=f"/{rest}", build=atlas.build, currency=currency.of_atlas(atlas),
         today=dt.date.today().isoformat(),

@@ -3,6 +3,7 @@ ETag / Last-Modified / 304 and a response cache per atlas version and URL, a str
 Prometheus metrics. Each is a small pure ASGI middleware; `create_app` stacks them."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ access_log = logging.getLogger("policy_atlas.access")
 UNCACHED = ("/static/", "/healthz", "/readyz", "/metrics")
 LOCAL = {"127.0.0.1", "localhost", "::1"}
 KEYED = (b"accept", b"accept-language")  # request headers a page may vary on (content negotiation)
+PINNED = "atlas.loaded"  # the scope key under which the response cache pins the version a request is answered from
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -86,13 +88,22 @@ class Caching:
     Last-Modified and Cache-Control; a matching If-None-Match or If-Modified-Since is answered 304 without
     running the page; 200 answers are kept per (version, URL) in a bounded in-process cache. Requests with a
     cookie (a signed-in curator, a form token) get a private validator that includes the cookies, and never
-    touch the shared cache."""
+    touch the shared cache.
 
-    def __init__(self, app, state, code: str, max_age: int, max_bytes: int = 64 * 1024 * 1024):
+    Under load a page must not be rendered many times at once, nor on the request path after every build:
+    concurrent misses of one URL wait for the first to render it, and before a new version is served the
+    reloading thread renders the previous version's most asked pages into the cache (`prerender`)."""
+
+    def __init__(self, app, state, code: str, max_age: int, max_bytes: int = 64 * 1024 * 1024,
+                 prerender: int = 32, prerender_seconds: float = 10.0):
         self.app, self.state, self.code, self.max_age = app, state, code, max_age
-        self.entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
+        self.entries: OrderedDict[tuple, list] = OrderedDict()  # key -> [status, headers, body, scope, hits]
         self.size, self.max_bytes, self.lock = 0, max_bytes, threading.Lock()
         self.hits = self.misses = 0
+        self.rendering: dict[tuple, anyio.Event] = {}
+        self.prerender_count, self.prerender_seconds = prerender, prerender_seconds
+        if max_bytes and prerender and hasattr(state, "prerender"):
+            state.prerender = self.prerender
 
     async def __call__(self, scope, receive, send):
         if (scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(UNCACHED)
@@ -100,59 +111,121 @@ class Caching:
             return await self.app(scope, receive, send)
         cookie = _header(scope, b"cookie")
         loaded = self.state.loaded_recently() or await anyio.to_thread.run_sync(self.state.loaded)
-        # a page seen with cookies may show who is signed in and carry their form token: its validator
-        # includes the cookies, it is private to that browser, and it never enters the shared cache
-        tag = f"{self.code}-{loaded.version}" + (f"-{hashlib.sha1(cookie).hexdigest()[:10]}" if cookie else "")
-        etag = f'W/"{tag}"'.encode()
-        modified = formatdate(loaded.changed, usegmt=True).encode()
-        control = b"private, no-cache" if cookie else f"public, max-age={self.max_age}".encode()
-        validators = [(b"etag", etag), (b"last-modified", modified), (b"cache-control", control)]
-        if cookie:
-            validators.append((b"vary", b"Cookie"))
-        if _fresh(scope, etag, None if cookie else loaded.changed):
+        scope[PINNED] = loaded
+        validators = _validators(self.code, loaded, self.max_age, cookie)
+        if _fresh(scope, validators[0][1], None if cookie else loaded.changed):
             await send({"type": "http.response.start", "status": 304, "headers": list(validators)})
             return await send({"type": "http.response.body", "body": b""})
         if cookie:
             return await self.app(scope, receive, _with(send, validators))
-        key = (loaded.version, scope["path"], scope.get("query_string", b""), _gzip(scope),
-               *map(lambda h: _header(scope, h), KEYED))
+        key = _key(scope, loaded.version)
+        if await self._send_kept(key, send):
+            return
+        while key in self.rendering:  # the same page is being rendered: wait for it rather than render it again
+            await self.rendering[key].wait()
+            if await self._send_kept(key, send):
+                return
+        self.misses += 1
+        self.rendering[key] = done = anyio.Event()
+        try:
+            status, headers, body = await _answer(self.app, scope, receive, send, validators)
+        finally:
+            del self.rendering[key]
+            done.set()
+        if status == 200 and _storable(headers):
+            self._store(key, headers, body, scope)
+
+    async def _send_kept(self, key, send) -> bool:
         with self.lock:
             kept = self.entries.get(key)
             if kept:
                 self.entries.move_to_end(key)
-        if kept:
-            self.hits += 1
-            status, headers, body = kept
-            await send({"type": "http.response.start", "status": status, "headers": list(headers)})
-            return await send({"type": "http.response.body", "body": body})
-        self.misses += 1
-        start, chunks = {}, []
+                kept[4] += 1
+        if not kept:
+            return False
+        self.hits += 1
+        await send({"type": "http.response.start", "status": kept[0], "headers": list(kept[1])})
+        await send({"type": "http.response.body", "body": kept[2]})
+        return True
 
-        async def keep(message):
-            if message["type"] == "http.response.start":
-                if message["status"] == 200:
-                    sets_cookie = any(k == b"set-cookie" for k, _ in message.get("headers", []))
-                    message["headers"] = [*message.get("headers", []), *(_private(validators) if sets_cookie else validators)]
-                start.update(message, headers=list(message["headers"]))  # outer layers edit theirs in place
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        await self.app(scope, receive, keep)
-        if start.get("status") == 200 and _storable(start["headers"]):
-            self._store(key, start["headers"], b"".join(chunks))
-
-    def _store(self, key, headers, body: bytes) -> None:
+    def _store(self, key, headers, body: bytes, scope, hits: int = 0) -> None:
         if len(body) > self.max_bytes // 16:
             return
         with self.lock:
             if key in self.entries:
                 return
-            self.entries[key] = (200, headers, body)
+            self.entries[key] = [200, headers, body, _replayable(scope), hits]
             self.size += len(body)
             while self.size > self.max_bytes or len(self.entries) > 4096:
-                _, (_, _, old) = self.entries.popitem(last=False)
-                self.size -= len(old)
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old[2])
+
+    def prerender(self, loaded, previous: str) -> int:
+        """Render the previous version's most asked pages at `loaded`'s version into the cache (in the
+        reloading thread, before `loaded` is served; bounded by count and time). Returns how many."""
+        with self.lock:
+            asked = sorted((e for k, e in self.entries.items() if k[0] == previous and e[4] > 0),
+                           key=lambda e: -e[4])[:self.prerender_count]
+            scopes = [(e[3], e[4]) for e in asked]
+        return asyncio.run(self._prerender(loaded, scopes)) if scopes else 0
+
+    async def _prerender(self, loaded, scopes) -> int:
+        deadline, done = time.monotonic() + self.prerender_seconds, 0
+        for template, hits in scopes:
+            if time.monotonic() > deadline:
+                break
+            scope = {**template, PINNED: loaded}
+            validators = _validators(self.code, loaded, self.max_age)
+            status, headers, body = await _answer(self.app, scope, _no_body, _discard, validators)
+            if status == 200 and _storable(headers):
+                self._store(_key(scope, loaded.version), headers, body, scope, hits)
+                done += 1
+        return done
+
+
+def _key(scope, version: str) -> tuple:
+    return (version, scope["path"], scope.get("query_string", b""), _gzip(scope), *(_header(scope, h) for h in KEYED))
+
+
+def _validators(code: str, loaded, max_age: int, cookie: bytes | None = None) -> list:
+    """ETag first. A page seen with cookies may show who is signed in and carry their form token: its validator
+    includes the cookies, it is private to that browser, and it never enters the shared cache."""
+    tag = f"{code}-{loaded.version}" + (f"-{hashlib.sha1(cookie).hexdigest()[:10]}" if cookie else "")
+    control = b"private, no-cache" if cookie else f"public, max-age={max_age}".encode()
+    return [(b"etag", f'W/"{tag}"'.encode()), (b"last-modified", formatdate(loaded.changed, usegmt=True).encode()),
+            (b"cache-control", control), *([(b"vary", b"Cookie")] if cookie else [])]
+
+
+async def _answer(app, scope, receive, send, validators) -> tuple[int, list, bytes]:
+    """Run the page, adding the validators to a 200 answer, sending it on and collecting what was sent."""
+    start, chunks = {}, []
+
+    async def keep(message):
+        if message["type"] == "http.response.start":
+            if message["status"] == 200:
+                sets_cookie = any(k == b"set-cookie" for k, _ in message.get("headers", []))
+                message["headers"] = [*message.get("headers", []), *(_private(validators) if sets_cookie else validators)]
+            start.update(message, headers=list(message["headers"]))  # outer layers edit theirs in place
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        await send(message)
+
+    await app(scope, receive, keep)
+    return start.get("status", 500), start.get("headers", []), b"".join(chunks)
+
+
+def _replayable(scope) -> dict:
+    """What a page needs of its request to be rendered again for a new version (no per-request state)."""
+    return {k: v for k, v in scope.items()
+            if k not in (PINNED, "route", "endpoint", "path_params", "state", "fastapi_astack")}
+
+
+async def _no_body():
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message) -> None:
+    return None
 
 
 def _storable(headers) -> bool:
