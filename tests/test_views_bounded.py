@@ -110,7 +110,7 @@ def test_the_endpoint_pages_and_its_csv_has_all(big, monkeypatch):
     html = big.get("/nl/map/municipality/62063", params={"page": 2}).text
     assert '<strong aria-current="page">2</strong>' in html and 'href="/nl/map/municipality/62063?page=3"' in html
     assert 'href="/nl/municipality/62063"' in html
-    assert big.get("/api/map/municipality/62063", params={"page": 99}).status_code == 422
+    assert big.get("/api/map/municipality/62063", params={"page": 99}).status_code == 404
     assert big.get("/api/map/municipality/99999").status_code == 404
     assert big.get("/api/map/municipality/11007", params={"as_of": "2025-06-01"}).status_code == 404
 
@@ -166,7 +166,7 @@ def test_timeline_pages_by_start_with_counts_per_year(big):
     assert f'href="/en/timeline?year_from=2016&amp;year_to=2016">2016 ({year["count"]})</a>' in html
     rows = list(csv.DictReader(io.StringIO(big.get("/api/timeline", params={"format": "csv"}).text)))
     assert len(rows) == data["total"]
-    assert big.get("/api/timeline", params={"page": data["pages"] + 1}).status_code == 422
+    assert big.get("/api/timeline", params={"page": data["pages"] + 1}).status_code == 404
     assert big.get("/api/timeline", params={"year_from": 2020, "year_to": 2010}).status_code == 422
 
 
@@ -186,3 +186,19 @@ def test_pointing_at_a_municipality_fetches_its_grants(live_server):
         expect(page.locator("#map-info")).to_contain_text("Impulssubsidie (2016) (2016–2016)")
         browser.close()
     assert problems == []
+
+
+@pytest.mark.parametrize("path, params, what", [
+    ("/api/search", {"q": "luik"}, "the search"), ("/api/timeline", {}, "the timeline"),
+    ("/api/map/municipality/62063", {}, "the grants of 62063"),
+    ("/api/municipality/62063", {"section": "subsidies_received"}, "subsidies_received"),
+    ("/api/entity/gov/federal", {"incoming": "government"}, "incoming 'government'")])
+def test_a_page_past_the_last_is_not_found_everywhere_alike(client, path, params, what):
+    last = 1
+    while client.get(path, params={**params, "page": last + 1}).status_code == 200:
+        last += 1
+    past = client.get(path, params={**params, "page": last + 1})
+    assert past.status_code == 404 and past.json()["error"].startswith(f"page: {what} has ")
+    assert past.json()["error"].endswith(f"({last} page{'s' if last > 1 else ''}); there is no page {last + 1}")
+    html = client.get("/nl" + path.removeprefix("/api"), params={**params, "page": last + 1})
+    assert html.status_code == 404 and "there is no page" in html.text

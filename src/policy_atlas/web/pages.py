@@ -84,7 +84,8 @@ def page(path: str, template: str, model: type[BaseModel], api_path: str | None 
         api_view.__name__ = func.__name__
         router.add_api_route("/api" + (api_path or path), api_view, methods=["GET"], summary=func.__doc__,
                              tags=["pages"], response_model=model,
-                             responses=declared(*(formats or {}), errors=(404, 422) if "{" in path else (422,)))
+                             responses=declared(*(formats or {}), errors=(404, 422) if "{" in path or "page" in
+                                               inspect.signature(func).parameters else (422,)))
         router.add_api_route("/{lang}" + path, html_view, methods=["GET"], include_in_schema=False,
                              response_class=HTMLResponse)
         return func
@@ -100,7 +101,16 @@ def declared(*formats: str, errors: tuple[int, ...] = (422,)) -> dict:
     return out
 
 
-ERRORS = {404: "Not found: an unknown id, name or source", 422: "A bad parameter: each problem names it"}
+ERRORS = {404: "Not found: an unknown id, name or source, or a page past the last",
+          422: "A bad parameter: each problem names it"}
+
+
+def no_such_page(page: int, total: int, size: int, what: str) -> None:
+    """The one rule of every paged list: page 1 always exists (maybe empty); a page past the last is 404."""
+    pages = max(1, -(-total // size))
+    if page > pages:
+        raise HTTPException(404, f"page: {what} has {total} here, {size} a page ({pages} "
+                                 f"page{'s' if pages > 1 else ''}); there is no page {page}")
 
 
 def negotiate(accept: str | None, names: tuple[str, ...]) -> str:
@@ -163,9 +173,11 @@ def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any 
     for hit in hits:
         hit["label"], hit["label_lang"] = ctx.atlas.label_lang(hit["id"], ctx.lang)
     facets = ctx.index.facets(*query)
+    count = sum(facets["type"].values())
+    no_such_page(page, count, PER_PAGE, "the search")
     return {"q": q, "filters": {"type": list(type), "tier": tier, "region": region, "year_from": year_from,
                                 "year_to": year_to, "government": government},
-            "count": sum(facets["type"].values()), "page": page, "per_page": PER_PAGE, "facets": facets,
+            "count": count, "page": page, "per_page": PER_PAGE, "facets": facets,
             "results": hits, "government_labels": {g: ctx.atlas.label(g, ctx.lang) for g in facets["government"]}}
 
 
@@ -188,10 +200,9 @@ def entity(ctx: Ctx, eid: str, as_of: Optional[dt.date] = AS_OF,
         return RedirectResponse(href(ctx.lang, f"/municipality/{eid[4:]}", as_of=as_of), status_code=307)
     view = entity_view(ctx.atlas, eid, ctx.lang, as_of, page_size=PAGE_SIZE, prop=prop, incoming=incoming, page=page)
     chosen = next((g for g in view["properties" if prop else "incoming"] if g["property"] == (prop or incoming)), None)
-    if (prop or incoming) and page > (chosen["pages"] if chosen else 1):
-        where = f"property {prop!r}" if prop else f"incoming {incoming!r}"
-        raise HTTPException(404, f"page: {where} has {chosen['total'] if chosen else 0} statements here, "
-                                 f"{PAGE_SIZE} a page; there is no page {page}")
+    if prop or incoming:
+        no_such_page(page, chosen["total"] if chosen else 0, PAGE_SIZE,
+                     f"property {prop!r}" if prop else f"incoming {incoming!r}")
     view["changes"] = changes(ctx.request.app.state.atlas.engine, eid)
     view["label_lang"] = ctx.atlas.label_lang(eid, ctx.lang)[1]
     view["span"] = ctx.atlas.period_of(eid)
@@ -246,10 +257,8 @@ def municipality(ctx: Ctx, name: str,
         return {"municipality": {"nis": mun.nis}, "as_of": as_of and as_of.isoformat(),
                 "every": profile_items(ctx.atlas, mun, as_of, ctx.lang)}
     data = profile(ctx.atlas, mun, as_of, ctx.lang, page_size=PAGE_SIZE, section=section, page=page)
-    if section and page > data["sections"][section]["pages"]:
-        where = data["sections"][section]
-        raise HTTPException(404, f"page: {section} has {where['total']} items here, {PAGE_SIZE} a page "
-                                 f"({where['pages']} pages); there is no page {page}")
+    if section:
+        no_such_page(page, data["sections"][section]["total"], PAGE_SIZE, section)
     if compare:
         data["compare"] = {"as_of": compare.isoformat(),
                            "lists": compare_profiles(ctx.atlas, mun, as_of, compare, ctx.lang)}
@@ -342,16 +351,14 @@ def map_municipality(ctx: Ctx, nis: str, funder: Optional[str] = None, tier: Opt
     _map_filters(ctx, funder, subsidy)
     grants = coverage.grants_by_map(coverage.grants(ctx.atlas, ctx.lang, funder, tier, subsidy, year), as_of)
     received = [svgmap.grant_detail(g) for g in grants.get(nis, [])]
+    no_such_page(page, len(received), MAP_GRANTS_PAGE, f"the grants of {nis}")
     shown, where = paged(received, MAP_GRANTS_PAGE, page)
-    pages = where["pages"]
-    if page > pages:
-        raise HTTPException(422, f"page: {page} is past the last page ({pages})")
     if ctx.format not in ("html", "json"):
         shown = received
     return {"municipality": {"nis": nis, "name": municipalities[nis].name(ctx.lang)},
             "filters": {"funder": funder, "tier": tier, "subsidy": subsidy, "year": year,
                         "as_of": as_of.isoformat() if as_of else None},
-            "count": len(received), "page": page, "pages": pages, "per_page": MAP_GRANTS_PAGE, "grants": shown}
+            "count": len(received), "page": page, "pages": where["pages"], "per_page": MAP_GRANTS_PAGE, "grants": shown}
 
 
 @page("/network", "network.html", models.Network, formats={"graphml": exports.network_graphml, "svg": exports.network_svg,
@@ -375,8 +382,7 @@ def timeline_page(ctx: Ctx, tier: Optional[Tier] = None,
         raise HTTPException(422, f"year_from {year_from} is after year_to {year_to}")
     data = timeline.window(timeline.items(ctx.atlas, ctx.lang, tier), year_from, year_to,
                            None if ctx.format == "csv" else page)
-    if page > data["pages"]:
-        raise HTTPException(422, f"page: {page} is past the last page ({data['pages']})")
+    no_such_page(page, data["count"], timeline.PER_PAGE, "the timeline")
     return data
 
 
