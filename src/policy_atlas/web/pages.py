@@ -109,7 +109,7 @@ def no_such_page(page: int, total: int, size: int, what: str) -> None:
     """The one rule of every paged list: page 1 always exists (maybe empty); a page past the last is 404."""
     pages = max(1, -(-total // size))
     if page > pages:
-        raise HTTPException(404, f"page: {what} has {total} here, {size} a page ({pages} "
+        raise HTTPException(404, f"page: {what} has {total} items here, {size} a page ({pages} "
                                  f"page{'s' if pages > 1 else ''}); there is no page {page}")
 
 
