@@ -1,6 +1,8 @@
 """The build is one transaction: any error leaves the previous database untouched; history is append-only."""
+import gc
+
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 
 from policy_atlas import dataset, store
 from tests.conftest import cli, make_dataset
@@ -34,6 +36,37 @@ def test_failure_mid_build_leaves_previous_database_untouched(tmp_path, bundled,
     assert inserts["n"] == 3  # the crash really happened in the middle of writing statements
     after = (_count(engine, CURRENT), _count(engine, "SELECT COUNT(*) FROM builds"))
     assert after == before and before[0] == first["statements"]
+    assert gc.isenabled()  # paused during the load and build only
+
+
+INDEXES = {"statements": {"ix_statements_subject_prop_current", "ix_statements_entity_value"},
+           "statement_log": {"ix_statement_log_statement_id"}}
+
+
+def _indexes(engine) -> dict:
+    return {table: {ix["name"] for ix in inspect(engine).get_indexes(table)} for table in INDEXES}
+
+
+def test_first_build_makes_its_indexes_after_the_rows_and_a_crash_keeps_them(tmp_path, bundled, db_url):
+    engine = store.connect(db_url)
+    store.upgrade(engine)
+    assert _indexes(engine) == INDEXES
+    inserts = {"n": 0}
+
+    def crash(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO statements"):
+            inserts["n"] += 1
+            if inserts["n"] == 3:
+                assert not _indexes(conn)["statements"]  # dropped inside the build's transaction
+                raise RuntimeError("disk full (simulated crash mid-import)")
+
+    event.listen(engine, "before_cursor_execute", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        store.build(bundled, engine)
+    event.remove(engine, "before_cursor_execute", crash)
+    assert inserts["n"] == 3 and _indexes(engine) == INDEXES and _count(engine, "SELECT COUNT(*) FROM statements") == 0
+    result = store.build(bundled, engine)
+    assert _indexes(engine) == INDEXES and _count(engine, CURRENT) == result["statements"]
 
 
 def test_invalid_dataset_is_refused_and_database_kept(tmp_path):

@@ -36,8 +36,8 @@ def test_legacy_sqlite_atlas_is_upgraded_in_place(tmp_path, bundled):
     columns = "id, subject, prop, value, value_type, lang, valid_from, valid_to, source, locator, quote, rank, note, origin"
     assert _rows(engine, f"SELECT {columns} FROM statements ORDER BY id") == old_statements
     assert "current_statements" not in inspect(engine).get_view_names()
-    assert {ix["name"] for ix in inspect(engine).get_indexes("statements")} >= {
-        "ix_statements_subject_prop_current", "ix_statements_entity_value"}
+    assert {ix["name"] for ix in inspect(engine).get_indexes("statements")} == {
+        "ix_statements_subject_prop_current", "ix_statements_entity_value"}  # ix_statements_subject gone (0006)
     # the upgraded atlas builds on: the same dataset changes nothing, and history reads across the upgrade
     again = store.build(dataset.load(make_dataset(tmp_path / "v3", {"kind/f.yaml": corrected})), engine)
     assert (again["added"], again["retracted"]) == (0, 0)
@@ -69,3 +69,21 @@ def test_unknown_revision_is_refused_and_left_untouched(tmp_path):
         result = cli(*args)
         assert result.returncode == 2 and "0999_from_the_future" in result.stderr and "Traceback" not in result.stderr
     assert _rows(engine, "SELECT COUNT(*) FROM builds") == [(1,)]
+
+
+def test_reads_by_subject_use_the_subject_property_index(tmp_path):
+    """0006 dropped the index on `subject` alone: look-ups by subject (and a subject's history) use the index that
+    starts with it."""
+    engine = store.connect(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    store.build(dataset.load(make_dataset(tmp_path / "d", {"kind/f.yaml": GOOD})), engine)
+    by_subject = 'SELECT * FROM statements WHERE subject IN (?, ?) AND "current" ORDER BY subject, prop, id'
+    history = ("SELECT seq FROM statement_log JOIN statements ON statements.id = statement_id WHERE subject = ? "
+               "ORDER BY seq")
+    for sql, args in ((by_subject, ("subsidy/impuls", "mun/11002")), (history, ("subsidy/impuls",))):
+        plan = " | ".join(row[-1] for row in _rows_args(engine, f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "SEARCH statements USING INDEX ix_statements_subject_prop_current (subject=?)" in plan, plan
+
+
+def _rows_args(engine, sql, args):
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(sql, args).all()

@@ -29,7 +29,7 @@ sources = Table(
 statements = Table(
     "statements", metadata,
     Column("id", String, primary_key=True),
-    Column("subject", String, nullable=False, index=True),
+    Column("subject", String, nullable=False),  # queries by subject use the index below (0006)
     Column("prop", String, nullable=False),
     Column("value", Text, nullable=False),
     Column("value_type", String, nullable=False),
