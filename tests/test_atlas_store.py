@@ -89,7 +89,7 @@ def test_whole_atlas_reads_equal_the_atlas_in_memory(built, memory, monkeypatch)
     assert atlas.tally("source", value_type="date") == memory.tally("source", value_type="date")
     assert currency.of_atlas(atlas) == currency.summary(memory, memory.statements)
     today = dt.date(2024, 1, 1)
-    assert currency.status_today(atlas, today) == currency.status_today(memory, today)
+    assert currency.status_today(atlas, today) == currency.status_today(memory, today) == _status_one_by_one(memory, today)
     assert landscape.key_figures(atlas) == landscape.key_figures(memory)
     assert landscape.sources(atlas, "fr") == landscape.sources(memory, "fr")
     assert landscape.source_statements(atlas, "far-2019", "nl", 67) == landscape.source_statements(memory, "far-2019", "nl", 67)
@@ -103,6 +103,22 @@ def test_whole_atlas_reads_equal_the_atlas_in_memory(built, memory, monkeypatch)
             for c in changed]
     assert all(dt.date(2016, 3, 1) <= d <= dt.date(2018, 6, 30) for d in days)
     assert list(export.jsonl(atlas)) == list(export.jsonl(memory))
+
+
+def _status_one_by_one(atlas: Atlas, today: dt.date) -> dict:
+    """`currency.status_today` the way it was computed from each instrument's statements."""
+    out: dict[str, list[str]] = {"running": [], "ended": [], "unknown": []}
+    for eid in atlas.entities_of(*currency.INSTRUMENTS):
+        start, end = atlas.period_of(eid)
+        status = atlas.values(eid, "status", today)
+        if status and status[0].value in ("ended", "replaced") or end and FuzzyDate.parse(end).last_day() < today and not status:
+            out["ended"].append(eid)
+        elif start and FuzzyDate.parse(start).first_day() > today:
+            continue
+        else:
+            stale = currency.summary(atlas, list(atlas.by_subject.get(eid, ())), today)["stale_since"]
+            out["unknown" if stale else "running"].append(eid)
+    return out
 
 
 def test_an_appended_change_is_seen_by_the_next_view_not_by_the_open_one(db_url, tmp_path):
