@@ -17,7 +17,7 @@ import anyio
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 access_log = logging.getLogger("policy_atlas.access")
-UNCACHED = ("/static/", "/healthz", "/readyz", "/metrics")
+UNCACHED = ("/healthz", "/readyz", "/metrics")  # static files too are kept (compressed once) per version
 LOCAL = {"127.0.0.1", "localhost", "::1"}
 KEYED = (b"accept", b"accept-language")  # request headers a page may vary on (content negotiation)
 PINNED = "atlas.loaded"  # the scope key under which the response cache pins the version a request is answered from
@@ -204,7 +204,7 @@ async def _answer(app, scope, receive, send, validators) -> tuple[int, list, byt
         if message["type"] == "http.response.start":
             if message["status"] == 200:
                 sets_cookie = any(k == b"set-cookie" for k, _ in message.get("headers", []))
-                message["headers"] = [*message.get("headers", []), *(_private(validators) if sets_cookie else validators)]
+                message["headers"] = _validated(message, _private(validators) if sets_cookie else validators)
             start.update(message, headers=list(message["headers"]))  # outer layers edit theirs in place
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
@@ -261,9 +261,15 @@ def _private(validators):
 def _with(send, headers):
     async def add(message):
         if message["type"] == "http.response.start" and message["status"] == 200:
-            message["headers"] = [*message.get("headers", []), *headers]
+            message["headers"] = _validated(message, headers)
         await send(message)
     return add
+
+
+def _validated(start, validators) -> list:
+    """The answer's headers with the version's validators instead of any of its own (a static file's)."""
+    names = {k for k, _ in validators}
+    return [*((k, v) for k, v in start.get("headers", []) if k.lower() not in names), *validators]
 
 
 class Observed:
