@@ -305,6 +305,7 @@ def test_a_new_version_is_served_with_its_index_written(tmp_path, monkeypatch):
                 engine)
     app = create_app(url)
     app.state.atlas.CHECK_EVERY = 0
+    app.state.atlas.RELOAD_WAIT = None  # see each change made outside at the next request
     with TestClient(app) as client:
         assert [r["id"] for r in client.get("/api/search", params={"q": "huis"}).json()["results"]] == ["org/one"]
         store.build(dataset.load(make_dataset(tmp_path / "v2", {"a/f.yaml": GOOD.format(slug="two", name="Tweede Huis")})),
