@@ -65,7 +65,8 @@ def test_unknown_revision_is_refused_and_left_untouched(tmp_path):
         conn.execute(text("UPDATE alembic_version SET version_num = '0999_from_the_future'"))
     with pytest.raises(store.UnknownRevision, match="0999_from_the_future"):
         store.upgrade(engine)
-    for args in (["db", "upgrade", "--db", url], ["build", "--dataset", str(good), "--db", url]):
+    for args in (["db", "upgrade", "--db", url], ["build", "--dataset", str(good), "--db", url],
+                 ["profile", "62063", "--db", url]):
         result = cli(*args)
         assert result.returncode == 2 and "0999_from_the_future" in result.stderr and "Traceback" not in result.stderr
     assert _rows(engine, "SELECT COUNT(*) FROM builds") == [(1,)]
@@ -87,3 +88,16 @@ def test_reads_by_subject_use_the_subject_property_index(tmp_path):
 def _rows_args(engine, sql, args):
     with engine.connect() as conn:
         return conn.exec_driver_sql(sql, args).all()
+
+
+def test_the_revision_check_reads_the_migration_files_as_alembic_does():
+    """Every command checks the database's revision; the head and known revisions come from the migration files
+    without loading Alembic (0.3 s a command), and must be what Alembic itself reads."""
+    from alembic.script import ScriptDirectory
+
+    from policy_atlas.store import migrate
+
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    assert migrate.head() == script.get_current_head()
+    assert migrate.revisions() == {r.revision: r.down_revision for r in script.walk_revisions()}
+    assert len(migrate.revisions()) >= 5 and migrate.revisions()["0001_initial"] is None

@@ -13,11 +13,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import dataset as dataset_mod
-from . import export as export_mod
 from . import gazetteer as gaz
 from . import store
 from .queries import PAGE_SIZE, Atlas, profile as profile_query
@@ -63,7 +61,9 @@ DB_OPTION = typer.Option(None, "--db", help="Database URL or SQLite path (defaul
 DATA_OPTION = typer.Option(None, "--dataset", help="Dataset folder (default: the bundled Belgian dataset).")
 
 
-def _progress() -> Progress:
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=False, disable=not err.is_terminal and not _force_bar())
 
@@ -282,6 +282,8 @@ def export(format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format",
            output: Optional[Path] = typer.Option(None, "-o", "--output", help="File (default: standard output)"),
            db: Optional[str] = DB_OPTION) -> None:
     """Export the whole atlas (see docs/export.md for the formats; linked data uses ATLAS_BASE_URL)."""
+    from . import export as export_mod  # linked data (rdflib) only for the commands that need it
+
     atlas = _atlas(db)
     if format is ExportFormat.jsonl:
         chunks = export_mod.jsonl(atlas)

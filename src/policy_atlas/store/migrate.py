@@ -1,8 +1,11 @@
 """Bring a database to the newest schema with Alembic (`migrations/`). A database made before Alembic
 (today's schema version 1, no `alembic_version` table) is stamped `0001_initial` and upgraded in place;
-a database at a revision this code does not know is refused."""
+a database at a revision this code does not know is refused. Which revisions exist is read from the migration
+files' `revision = …` / `down_revision = …` lines (a test checks it against Alembic), so the check every start
+and command makes costs no loading of Alembic; Alembic is loaded only to upgrade."""
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_ASSIGNED = re.compile(r"""^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:["']([^"'\n]+)["']|None)\s*$""", re.M)
 
 
 class UnknownRevision(RuntimeError):
@@ -17,14 +21,19 @@ class UnknownRevision(RuntimeError):
 
 
 @cache
-def _script():
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory(str(MIGRATIONS))
+def revisions() -> dict[str, str | None]:
+    """Each migration's revision -> the revision it follows (None for the first), from the migration files."""
+    out: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = dict(_ASSIGNED.findall(path.read_text("utf-8")))
+        out[found["revision"]] = found.get("down_revision") or None
+    return out
 
 
 def head() -> str:
-    return _script().get_current_head()
+    """The newest revision: the one no other migration follows."""
+    (last,) = set(revisions()) - set(revisions().values())
+    return last
 
 
 def _config(conn: Connection):
@@ -65,14 +74,10 @@ def upgrade(engine: Engine) -> str:
 
 
 def _known(rev: str | None) -> str | None:
-    if rev in (None, "legacy"):
+    if rev in (None, "legacy") or rev in revisions():
         return rev
-    try:
-        _script().get_revision(rev)
-    except Exception:
-        raise UnknownRevision(f"the database is at schema revision {rev!r}, which this version of Policy Atlas does "
-                              "not know (written by a newer atlas?); it was left untouched") from None
-    return rev
+    raise UnknownRevision(f"the database is at schema revision {rev!r}, which this version of Policy Atlas does "
+                          "not know (written by a newer atlas?); it was left untouched")
 
 
 def _check_legacy(conn: Connection) -> None:
