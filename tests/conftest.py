@@ -207,11 +207,19 @@ def _add_curators(url: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def curation_template(tmp_path_factory, atlas_db):
     """The built atlas plus one account per role (and one whose role was withdrawn), made once (SQLite)."""
-    import shutil
-
     path = tmp_path_factory.mktemp("curation") / "template.sqlite"
-    shutil.copyfile(atlas_db.removeprefix("sqlite:///"), path)
+    copy_sqlite(atlas_db.removeprefix("sqlite:///"), path)
     return path, _add_curators(f"sqlite:///{path}")
+
+
+def copy_sqlite(source, target) -> None:
+    """A consistent copy of a SQLite database in WAL mode (a file copy would miss what is still in its -wal file)."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()
 
 
 @pytest.fixture(scope="session")
@@ -237,12 +245,11 @@ def pg_curation_template(pg_cluster, bundled, curation_template):
 
 
 def _curation_copy(request, tmp_path) -> str:
-    import shutil
     import uuid
 
     if request.param == "sqlite":
         path = tmp_path / "curation.sqlite"
-        shutil.copyfile(request.getfixturevalue("curation_template")[0], path)
+        copy_sqlite(request.getfixturevalue("curation_template")[0], path)
         return f"sqlite:///{path}"
     import psycopg
 

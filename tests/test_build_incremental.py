@@ -174,3 +174,19 @@ def test_statement_ids_are_unchanged(bundled):
 
     odd = Statement("a/b", "note", 'tab\t "quote" \\ é … \x00 \u2028 𝄞', "text", lang="nl", source="s", note=None)
     assert all(st.id == before(st) for st in [*bundled.statements, odd])
+
+
+def test_a_build_that_changes_nothing_keeps_the_atlas_version(tmp_path, db_url):
+    root = make_dataset(tmp_path / "ds", {"kind/a.yaml": GOOD, "kind/b.yaml": OTHER})
+    engine = store.connect(db_url)
+    first = _build(root, engine)
+    again = _build(root, engine)  # nothing read again, nothing changed: pages, ETags and caches stay valid
+    assert again["read"] == 0 and (again["added"], again["retracted"]) == (0, 0)
+    assert again["version"] == first["version"] == store.version(engine) and again["build"] == first["build"] + 1
+    _write(root, "kind/b.yaml", OTHER.replace("Andere subsidie", "Nog een subsidie"))
+    changed = _build(root, engine)
+    assert (changed["added"], changed["retracted"]) == (1, 1) and int(changed["version"]) == int(first["version"]) + 1
+    _write(root, "kind/b.yaml", OTHER.replace("Andere subsidie", "Nog een subsidie") + "\n# a comment\n")
+    touched = _build(root, engine)  # a file read again may change a source or an entity: a new version to be safe
+    assert touched["read"] == 1 and touched["added"] == 0 and int(touched["version"]) == int(changed["version"]) + 1
+    assert _build(root, engine, full=True)["version"] == str(int(touched["version"]) + 1)

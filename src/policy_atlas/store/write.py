@@ -68,9 +68,10 @@ def _known(conn: Connection, ids: list[str]) -> dict[str, bool]:
 
 def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: str, build_id: int | None = None,
            proposal_id: int | None = None, actor: str | None = None, reason: str | None = None,
-           progress: Callable[[int], None] | None = None) -> dict:
+           progress: Callable[[int], None] | None = None, touched: bool = False) -> dict:
     """Make `adds` current and `retracts` no longer current, inside the caller's transaction: insert unknown
-    statements, log each real change, flip `current`, bump the atlas version. Returns the counts and version."""
+    statements, log each real change, flip `current`, and bump the atlas version if anything changed (or the
+    caller `touched` what pages show beside the statements: entities, sources). Returns the counts and version."""
     wanted = {st.id: st for st in adds}
     ids = list(wanted) + list(retracts)
     known = _known(conn, ids)
@@ -89,7 +90,9 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
     log = [(s, "add", *common) for s in added] + [(s, "retract", *common) for s in dropped]
     for part in _chunks(log, 1000):
         _insert(conn, statement_log, _LOG, part)
-    return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn, at)}
+    changed = bool(added or dropped) or touched
+    return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn, at) if changed else
+            conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar() or "0"}
 
 
 def bump_version(conn: Connection, at: str) -> str:
@@ -120,7 +123,8 @@ def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[i
         adds = [st for sid, st in wanted.items() if sid not in current and sid not in keep_out]
         adds += _stored(conn, sorted(ds.kept - set(wanted) - current - keep_out))
         deferred = _defer_indexes(conn)
-        changed = append(conn, adds, sorted(current - ids - keep_in), at=started, build_id=build_id, progress=progress)
+        changed = append(conn, adds, sorted(current - ids - keep_in), at=started, build_id=build_id, progress=progress,
+                         touched=bool(ds.reread) or not ds.files)  # a file read again may have changed a source
         for index in deferred:
             index.create(conn)
         _replace(conn, entities, ("id", "type"), [(e.id, e.type) for e in ds.entities.values()])
