@@ -29,14 +29,15 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", gaz.normalize(text))
 
 
-READ = ("name", "alias", *DESCRIPTION_PROPS, "level", "government", "part_of", "funder", "provider", "competent_as",
-        "eligible_region", "region")  # what a document is made of (and the entity's dates, `atlas.period_of`)
+READ = ("alias", *DESCRIPTION_PROPS, "level", "government", "part_of", "funder", "provider", "competent_as",
+        "eligible_region", "region")  # what a document is made of, besides the atlas's per-version labels and dates
 
 
 def rows(atlas: Atlas):
-    """One row per searchable entity, computed from one read of the statements it needs (not one per entity):
-    names (labels, aliases; a municipality's official names and exonyms), descriptions, governments, and the
-    level and regions as `Atlas.tier_of` and `Atlas.regions_of` find them, each entity's once."""
+    """One row per searchable entity, computed from one read of the statements it needs (not one per entity) and
+    the atlas's per-version labels and dates: names (labels, aliases; a municipality's official names and
+    exonyms), descriptions, governments, and the level and regions as `Atlas.tier_of` and `Atlas.regions_of`
+    find them, each entity's once."""
     said = _Said(atlas)
     gazetteer = gaz.load()
     exonyms: dict[str, list[str]] = {}
@@ -48,43 +49,37 @@ def rows(atlas: Atlas):
         if kind in HIDDEN_TYPES:
             continue
         said_of = said.of(eid)
-        labels = dict(said_of.get("name", ()))
-        names = [*labels.values(), *said_of.get("alias", ())]
+        names = [*atlas.labels(eid).values(), *said_of.get("alias", ())]
         if kind == "Municipality":
             mun = gazetteer.get(eid)
             names += [n for n in (mun.name_nl, mun.name_fr, mun.name_de) if n] + exonyms.get(eid, [])
-        if eid.startswith("mun/") and eid[4:] in gazetteer.municipalities:  # as `Atlas.label`
-            label = gazetteer.get(eid).name("nl")
-        else:
-            label = next((labels[lang] for lang in ("nl", "fr", "en", "de") if lang in labels), eid)
         names = [fold(n) for n in names]
         texts = [fold(text) for p in DESCRIPTION_PROPS for text in said_of.get(p, ())]
         start, end = atlas.period_of(eid)
         yield {"id": eid, "type": kind, "tier": said.tier(eid), "regions": said.regions(eid),
                "governments": [eid] if kind == "Government" else said_of.get("government", []),
-               "start": _year(start), "end": _year(end), "sort_key": label.casefold(),
+               "start": _year(start), "end": _year(end), "sort_key": atlas.label(eid).casefold(),
                "names": [n for n in names if n], "words": " ".join(n for n in [*names, *texts] if n)}
 
 
 class _Said:
     """The current statements of the READ properties, read in one scan: per subject and property their values
-    as `Atlas.values` orders them (preferred first, then by start of validity, then statement order), names as
-    (language, name) in statement order (`Atlas.labels`); each entity's level and regions (`Atlas.level_of`,
-    `Atlas.regions_of`) computed once — many entities point to the same governments."""
+    as `Atlas.values` orders them (preferred first, then by start of validity, then statement order); each
+    entity's level and regions (`Atlas.level_of`, `Atlas.regions_of`) computed once — many entities point to the
+    same governments."""
 
     def __init__(self, atlas: Atlas):
         self.types, self._levels, self._regions = atlas.types, {}, {}
-        grouped: dict[str, dict[str, list[tuple]]] = {}
-        for subject, prop, sid, value, lang, rank, valid_from in tables.said(atlas.engine, READ):
-            grouped.setdefault(subject, {}).setdefault(prop, []).append((sid, value, lang, rank, valid_from))
-        self._said: dict[str, dict[str, list]] = grouped
+        grouped: dict[str, dict[str, list]] = {}
+        for subject, prop, sid, value, rank, valid_from in tables.said(atlas.engine, READ):
+            grouped.setdefault(subject, {}).setdefault(prop, []).append((sid, value, rank, valid_from))
         for by_prop in grouped.values():
             for prop, found in by_prop.items():
                 if len(found) > 1:
                     found.sort()
-                    if prop != "name":
-                        found.sort(key=lambda s: (s[3] != "preferred", s[4] or ""))
-                by_prop[prop] = [(s[2], s[1]) for s in found] if prop == "name" else [s[1] for s in found]
+                    found.sort(key=lambda s: (s[2] != "preferred", s[3] or ""))
+                by_prop[prop] = [s[1] for s in found]
+        self._said = grouped
 
     def of(self, eid: str) -> dict[str, list]:
         return self._said.get(eid, _NOTHING)

@@ -126,11 +126,11 @@ def indexed(conn: Connection) -> str | None:
 
 
 def said(store: Engine, props: tuple[str, ...]) -> list[tuple]:
-    """(subject, prop, statement id, value, lang, rank, valid_from) of every current, not deprecated statement of
-    these properties, in no order: one scan, as the store holds them."""
+    """(subject, prop, statement id, value, rank, valid_from) of every current, not deprecated statement of these
+    properties, in no order: one scan, as the store holds them."""
     c = statements.c
     with store.connect() as conn:
-        return conn.execute(select(c.subject, c.prop, c.id, c.value, c.lang, c.rank, c.valid_from)
+        return conn.execute(select(c.subject, c.prop, c.id, c.value, c.rank, c.valid_from)
                             .where(c.current, c.prop.in_(props), c.rank != "deprecated")).all()
 
 
