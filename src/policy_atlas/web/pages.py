@@ -168,8 +168,7 @@ def search(ctx: Ctx, q: str = Query("", max_length=200, description="words, any 
         raise HTTPException(422, f"government: {government!r} is not a government in the atlas")
     query = (q, list(type), tier, region, year_from, year_to, government)
     hits = ctx.index.search(*query, page=page if ctx.format in ("html", "json") else None)
-    if prefetch := getattr(ctx.atlas, "prefetch", None):
-        prefetch([hit["id"] for hit in hits])
+    ctx.atlas.prefetch([hit["id"] for hit in hits])
     for hit in hits:
         hit["label"], hit["label_lang"] = ctx.atlas.label_lang(hit["id"], ctx.lang)
     facets = ctx.index.facets(*query)
