@@ -8,7 +8,8 @@ a full build into a new SQLite file, a rebuild with nothing changed and a rebuil
 once per version before serving it) and its peak memory,
 each page's server time and size (in-process, response cache off), and a CLI `profile`. At 1×: the 50-client
 mixed HTTP load of `benchmarks/load.py` (wrk) against `policy-atlas serve --workers 2`, also while builds run
-(SCALE_LOAD=0 skips it). Run: .venv/bin/python benchmarks/scale.py [FACTORS...] (default 1 10)
+(SCALE_LOAD=0 skips it). Run: .venv/bin/python benchmarks/scale.py [--builds] [FACTORS...] (default 1 10;
+`--builds`: the build figures alone)
 """
 from __future__ import annotations
 
@@ -208,18 +209,23 @@ def cli_profile(url: str) -> float:
 
 
 def main() -> None:
-    factors = [int(f) for f in sys.argv[1:]] or [1, 10]
+    builds_only = "--builds" in sys.argv  # only the build figures (no start-up, pages, CLI or HTTP load)
+    factors = [int(f) for f in sys.argv[1:] if f != "--builds"] or [1, 10]
     tmp = Path(tempfile.mkdtemp(prefix="atlas-scale-"))
     rows = {}
     for factor in factors:
         url = f"sqlite:///{tmp / f'x{factor}.sqlite'}"
         build = build_figures(write_atlas(factor, tmp / f"x{factor}"), url)
+        if builds_only:
+            rows[factor] = {"statements": build["statements"], "build": build}
+            print(f"# {factor}x done: {json.dumps(build)}", file=sys.stderr, flush=True)
+            continue
         rows[factor] = {"statements": build["statements"], "build": build, "startup": startup(url),
                         "pages": pages(url), "profile": cli_profile(url), "url": url}
         print(f"# {factor}x done: {json.dumps({k: v for k, v in rows[factor].items() if k != 'pages'})}",
               file=sys.stderr, flush=True)
     load = None
-    if 1 in rows and os.environ.get("SCALE_LOAD", "1") != "0":
+    if 1 in rows and not builds_only and os.environ.get("SCALE_LOAD", "1") != "0":
         import load as http_load
 
         load = http_load.measure(rows[1]["url"], int(os.environ.get("SCALE_LOAD_SECONDS", 15)), while_building=True)
@@ -249,6 +255,8 @@ def report(rows: dict, load: dict | None) -> None:
             line(f"{name} s{clock}", [rows[f]["build"][key + suffix] for f in factors], lambda v: f"{v:.2f}")
             line(f"{name} / C-loader parse{clock}", [rows[f]["build"][key + suffix] / rows[f]["build"]["parse" + suffix]
                                                      for f in factors], lambda v: f"{v:.2f}")
+    if "startup" not in one:
+        return
     line("start-up s (open the atlas)", [rows[f]["startup"]["load"] for f in factors], lambda v: f"{v:.2f}")
     line("start-up s (once-per-version figures)", [rows[f]["startup"]["warm"] for f in factors], lambda v: f"{v:.2f}")
     line("start-up peak memory MB", [rows[f]["startup"]["max_rss_mb"] for f in factors], lambda v: f"{v:.0f}")

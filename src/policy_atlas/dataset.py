@@ -215,18 +215,26 @@ def load_yaml(text: str) -> Any:
 
 
 def _from_events(loader: _LineLoader) -> Any:
-    get, resolve, scalar = loader.get_event, loader.resolve, yaml.ScalarNode
+    get, resolve, scalar, plain = loader.get_event, loader.resolve, yaml.ScalarNode, _PLAIN_TAGS
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     get()  # stream start
     if type(get()) is yaml.StreamEndEvent:
         return None
-    open_: list[tuple[Any, Any, int]] = []  # (list or dict, a mapping's pending key or _NO_KEY, its first line)
+    # the open list or dict, whether it is a list, a mapping's pending key (or _NO_KEY), its first line; and the
+    # same of the enclosing ones
+    container: Any = None
+    is_list, key, line = False, _NO_KEY, 0
+    enclosing: list[tuple[Any, bool, Any, int]] = []
     while True:
         event = get()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is scalar_event:
             tag = event.tag
             if tag is None or tag == "!":
-                tag = resolve(scalar, event.value, event.implicit)
+                tag = plain.get(event.value) if event.implicit[0] else None
+                if tag is None:
+                    tag = resolve(scalar, event.value, event.implicit)
             if event.anchor is not None or tag == _MERGE:
                 raise _Unusual
             if tag == _STR:
@@ -234,35 +242,38 @@ def _from_events(loader: _LineLoader) -> Any:
             else:  # numbers, dates, booleans, null
                 value = loader.construct_object(scalar(tag, event.value, event.start_mark, event.end_mark,
                                                        event.style), deep=True)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            mapping = kind is yaml.MappingStartEvent
+        elif kind is mapping_start or kind is sequence_start:
+            mapping = kind is mapping_start
             if event.tag not in (None, "!", _MAP if mapping else _SEQ) or event.anchor is not None:
                 raise _Unusual
-            open_.append(({} if mapping else [], _NO_KEY, event.start_mark.line + 1))
+            enclosing.append((container, is_list, key, line))
+            container, is_list, key, line = ({}, False, _NO_KEY, event.start_mark.line + 1) if mapping else (
+                [], True, _NO_KEY, 0)
             continue
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            value, _, line = open_.pop()
-            if kind is yaml.MappingEndEvent:
-                value[LINE_KEY] = line
+        elif kind is mapping_end:
+            value = container
+            value[LINE_KEY] = line
+            container, is_list, key, line = enclosing.pop()
+        elif kind is sequence_end:
+            value = container
+            container, is_list, key, line = enclosing.pop()
         elif kind is yaml.AliasEvent:
             raise _Unusual
         else:  # document end: a second document is the loader's error to report
             if type(get()) is not yaml.StreamEndEvent:
                 raise _Unusual
             return result
-        if not open_:
-            result = value
-            continue
-        container, key, line = open_[-1]
-        if type(container) is list:
+        if is_list:
             container.append(value)
+        elif container is None:
+            result = value
         elif key is _NO_KEY:
             if type(value) is not str:
                 raise _Unusual
-            open_[-1] = (container, value, line)
+            key = value
         else:
             container[key] = value
-            open_[-1] = (container, _NO_KEY, line)
+            key = _NO_KEY
 
 
 _NO_KEY = object()
@@ -725,11 +736,13 @@ def _warn_undated_beside_dated(ds: Dataset) -> None:
     usually widens a dated fact (a recipient from an undated annex listed before the subsidy existed).
     Text values (descriptions, tasks) are passages of their own, not values a date could widen: they are left out.
     A note saying why it has no dates silences the warning."""
+    eligible = [st for st in ds.statements if st.origin != "gazetteer" and st.rank != "deprecated"
+                and st.source != "editorial" and st.value_type != "text"]
+    with_dates = {(st.subject, st.prop) for st in eligible if st.valid_from or st.valid_to}
     groups: dict[tuple[str, str], list[Statement]] = {}
-    for st in ds.statements:
-        if (st.origin != "gazetteer" and st.rank != "deprecated" and st.source != "editorial"
-                and st.value_type != "text"):
-            groups.setdefault((st.subject, st.prop), []).append(st)
+    for st in eligible:
+        if (key := (st.subject, st.prop)) in with_dates:
+            groups.setdefault(key, []).append(st)
     for (subject, prop), sts in groups.items():
         dated = [s for s in sts if s.valid_from or s.valid_to]
         if not dated:
@@ -756,11 +769,18 @@ def _check_reference(schema: Schema, ds: Dataset, st: Statement, origin: str) ->
             hint = "; " + (", ".join(gaz.load().suggest(st.value[4:].lstrip("?"))) or "no close name")
         ds.error(origin, f"{st.subject}.{st.prop}: unknown {what} {st.value!r}{hint}")
         return
-    subject_type = ds.entities[st.subject].type
-    spec = schema.get_property(subject_type, st.prop)
-    if spec.range and not any(schema.types[target.type].is_a(r) for r in spec.range):
+    if not _in_range(schema, ds.entities[st.subject].type, st.prop, target.type):
+        spec = schema.get_property(ds.entities[st.subject].type, st.prop)
         ds.error(origin, f"{st.subject}.{st.prop}: {st.value} is a {target.type}, "
                          f"expected {' or '.join(spec.range)}")
+
+
+@cache
+def _in_range(schema: Schema, subject_type: str, prop: str, target_type: str) -> bool:
+    """Whether a property of a subject type may point at an entity of the target type (the answer depends on the
+    three names alone: checked once per distinct triple, not per statement)."""
+    spec = schema.get_property(subject_type, prop)
+    return not spec.range or any(schema.types[target_type].is_a(r) for r in spec.range)
 
 
 def statement_json(st: Statement) -> dict:

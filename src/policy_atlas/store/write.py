@@ -56,6 +56,8 @@ def _insert(conn: Connection, table: Table, keys: tuple[str, ...], rows: list[tu
 def _known(conn: Connection, ids: list[str]) -> dict[str, bool]:
     """Which of `ids` the store holds, and whether each is current."""
     known: dict[str, bool] = {}
+    if len(ids) > CHUNK and conn.execute(select(statements.c.id).limit(1)).first() is None:
+        return known  # the first build: nothing to look up
     for part in _chunks(ids):
         if conn.dialect.name == "sqlite":  # the driver directly: SQLAlchemy would compile an IN of 500 each time
             rows = conn.exec_driver_sql(f'SELECT id, "current" FROM statements WHERE id IN ({", ".join("?" * len(part))})',
@@ -86,13 +88,25 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
         for part in _chunks(part_ids):
             conn.execute(update(statements).where(statements.c.id.in_(part)).values(current=flag))
     added = [row[0] for row in fresh] + revived
-    common = (build_id, at, actor, proposal_id, reason)
-    log = [(s, "add", *common) for s in added] + [(s, "retract", *common) for s in dropped]
-    for part in _chunks(log, 1000):
-        _insert(conn, statement_log, _LOG, part)
+    for action, logged in (("add", added), ("retract", dropped)):
+        _log(conn, logged, (action, build_id, at, actor, proposal_id, reason))
     changed = bool(added or dropped) or touched
     return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn, at) if changed else
             conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar() or "0"}
+
+
+def _log(conn: Connection, ids: list[str], common: tuple) -> None:
+    """Append one log row per statement id; the rows of one change share everything else (`_LOG[1:]`). SQLite: one
+    INSERT … SELECT per 10,000 ids from a JSON array, in order (the sqlite3 module binds a None in ~0.8 µs, so
+    binding seven parameters per row cost more than writing the row)."""
+    if conn.dialect.name != "sqlite":
+        for part in _chunks(ids, 1000):
+            _insert(conn, statement_log, _LOG, [(sid, *common) for sid in part])
+        return
+    columns = ", ".join(_LOG)
+    for part in _chunks(ids, 10_000):
+        conn.exec_driver_sql(f"INSERT INTO statement_log ({columns}) SELECT value, {', '.join('?' * len(common))} "
+                             "FROM json_each(?) ORDER BY key", (*common, json.dumps(part)))
 
 
 def bump_version(conn: Connection, at: str) -> str:
