@@ -136,6 +136,7 @@ class Atlas:
         else:
             self.by_subject = Lookup(lambda keys: self._read(keys, objects=False), self.CACHE)
             self.by_object = Lookup(lambda keys: self._read(keys, objects=True), self.CACHE)
+            self.names = Lookup(self._read_names, sys.maxsize)  # small beside statements: never dropped
             self.statements = _Stream(self)
             self._walks: dict[tuple[str, bool], tuple[int, int, int]] = {}
 
@@ -159,6 +160,7 @@ class Atlas:
                         objects[st.value].append(st)
                 atlas.by_subject.fill(subjects, complete=True)
                 atlas.by_object.fill(objects, complete=True)
+                atlas.names.fill(_names(_name_rows(atlas.statements)), complete=True)
         return atlas
 
     def _index(self) -> None:
@@ -168,6 +170,22 @@ class Atlas:
             self.by_subject[st.subject].append(st)
             if st.value_type == "entity":
                 self.by_object[st.value].append(st)
+        self.names: dict[str, tuple[str, ...]] | Lookup = _names(_name_rows(self.statements))
+
+    def _read_names(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
+        out = dict.fromkeys(keys, ())
+        for i in range(0, len(keys), store.read.IN_CHUNK):
+            out.update(_names(self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK]))))
+        return out
+
+    def read_names(self, eids: Iterable[str] | None = None) -> None:
+        """Read the names of many entities (every entity: None) in a few queries, before labelling them; costs
+        nothing when the atlas holds them. Names are kept for the version (a few tens of MB at 100×)."""
+        if isinstance(self.names, Lookup) and not self.names.complete:
+            if eids is None:
+                self.names.fill(_names(self.select(NAME_COLUMNS, prop="name")), complete=True)
+            else:
+                self.names.load(eids)
 
     READ_AHEAD = 256
 
@@ -276,9 +294,9 @@ class Atlas:
         return eid, None
 
     def labels(self, eid: str) -> dict[str, str]:
-        """The entity's names per language (deprecated ones left out), from one per-version table: labelling
-        thousands of entities reads no entity's statements."""
-        names = self.derived("labels", _labels).get(eid, ())
+        """The entity's names per language (deprecated ones left out), kept apart from its statements: labelling
+        thousands of entities (`read_names` first) reads no entity's statements."""
+        names = self.names.get(eid, ())
         return dict(zip(names[::2], names[1::2]))
 
     def values(self, eid: str, prop: str, day: dt.date | None = None) -> list[Statement]:
@@ -391,12 +409,19 @@ class Atlas:
 PERIOD_PROPS = ("start", "end", "founded", "dissolved", "adopted", "signed", "date")
 
 
-def _labels(atlas: Atlas) -> dict[str, tuple[str, ...]]:
-    """eid -> its names as (language, name, language, name, …), the later of two names in one language winning
-    (as in statement order): one read of the name statements per version, kept flat with shared language codes
-    (a third of the size of a dict per entity)."""
+NAME_COLUMNS = ("subject", "lang", "value", "rank")
+
+
+def _name_rows(statements: Iterable[Statement]) -> Iterator[tuple]:
+    return ((st.subject, st.lang, st.value, st.rank) for st in statements if st.prop == "name")
+
+
+def _names(rows: Iterable[tuple]) -> dict[str, tuple[str, ...]]:
+    """eid -> its names as (language, name, language, name, …) from (subject, lang, value, rank) rows of name
+    statements in statement order, withdrawn ones left out, the later of two in one language winning; kept flat
+    with shared language codes (a third of the size of a dict per entity)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    for subject, lang, value, rank in _held_select(atlas, ("subject", "lang", "value", "rank"), prop="name"):
+    for subject, lang, value, rank in rows:
         if rank != "deprecated":
             out[subject][lang and sys.intern(lang)] = value
     return {eid: tuple(x for pair in names.items() for x in pair) for eid, names in out.items()}
@@ -409,14 +434,6 @@ def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
     for subject, prop, value, _, _ in rows:
         out[subject].setdefault(prop, []).append(value)
     return dict(out)
-
-
-def _held_select(atlas: Atlas, columns: tuple[str, ...], **where) -> list[tuple]:
-    """`Atlas.select`, from the statements the view holds when it holds them all, so that a table derived from it
-    is of the view's version even after the store moved on."""
-    if atlas.engine is not None and not atlas.by_subject.complete:
-        return atlas.select(columns, **where)
-    return [tuple(_column(st, c) for c in columns) for st in atlas.statements if _matches(st, where)]
 
 
 def _source_years(atlas: Atlas) -> dict[str, int]:
@@ -476,7 +493,7 @@ def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, 
     """One profile item with its dates: the statement's own validity, else (an undated statement never widens a
     dated fact) the entity's own period; its status today; and, when no end is known, the year of the last
     source that speaks of it ("unknown after YEAR")."""
-    own_start, own_end = atlas.period_of(eid)
+    own_start, own_end = _own_period(atlas, eid)
     start = str(st.valid_from) if st is not None and st.valid_from else own_start
     end = str(st.valid_to) if st is not None and st.valid_to else own_end
     last = atlas.last_source_year(eid, st)
@@ -492,6 +509,12 @@ def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, 
         gov = atlas.values(eid, "government", day)
         item["cites"] = atlas.citation(gov[0]) if gov else None
     return item
+
+
+def _own_period(atlas: Atlas, eid: str) -> tuple[str | None, str | None]:
+    """`Atlas.period_of` from the entity's statements (an item shown has them read), not the whole atlas's dates."""
+    start = next(filter(None, (atlas.first(eid, p) for p in ("start", "founded", "adopted", "signed", "date"))), None)
+    return start, next(filter(None, (atlas.first(eid, p) for p in ("end", "dissolved"))), None)
 
 
 def _status(start: str | None, end: str | None, today: dt.date) -> str:
@@ -557,19 +580,19 @@ def _walk(atlas: Atlas, pairs: list[tuple[Statement, object]], size: int = 500) 
 def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
                   govs: list[tuple[str, str]] | None = None) -> dict[str, list[Found]]:
     """Every item of every profile section, chosen, labelled, deduplicated and ordered by label, no details
-    worked out yet. A subsidy received directly is not listed again as open to the municipality. Only the
-    statements pointing to the municipality are read per request: what its governments run comes from a table
-    per version (`_governed`), so thousands of candidates cost one pass and no read of their statements."""
+    worked out yet. A subsidy received directly is not listed again as open to the municipality. What points to
+    the municipality and to its governments is worked out once per version (`_pointing`, `_governed`): a request
+    filters two lists in order and reads no candidate's statements."""
     govs = competent_governments(atlas, mun) if govs is None else govs
     holders = _holders(mun)
-    _prefetch(atlas, [h.entity_id for h, _ in holders], objects=True)
+    received = _pointing(atlas, tuple(h.entity_id for h, _ in holders), HOLDING)
+    atlas.read_names(st.subject for _, st, *_ in received)
     found: dict[str, list[Found]] = defaultdict(list)
-    for holder, via in holders:
-        for st in atlas.by_object.get(holder.entity_id, ()):
-            if st.prop in HOLDING and _applies(atlas, st, day):
-                section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
-                reason = "direct grant" if st.prop == "recipient" else st.prop
-                found[section].append(Found(atlas.label(st.subject, lang), st.subject, reason, st, via))
+    for i, st, first, last, _, _ in received:
+        if not day or first <= day <= last:
+            section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
+            reason = "direct grant" if st.prop == "recipient" else st.prop
+            found[section].append(Found(atlas.label(st.subject, lang), st.subject, reason, st, holders[i][1]))
     out = {section: _dedupe(found[section]) for section in PROFILE_LISTS}
     reached, region = {f.eid for f in out["subsidies_received"]}, mun.region
     for f, section, first, last, area in _governed(atlas, tuple(govs), lang):
@@ -583,39 +606,66 @@ def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang
 def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> list[tuple]:
     """What these (government, why) run, as (Found, section, first day, last day, region) ordered as a profile
     lists them (by label, then government and statement order: the first applicable row of an item is the one
-    `_dedupe` would keep). An item is on a profile on the days first…last (its statement holds and the item is
-    active: `_applies`), and an open subsidy only in its region (`_eligibility`; None: everywhere). Once per version,
-    set of governments and language."""
+    `_dedupe` would keep); subsidies with named recipients never apply through a government, open ones only in
+    their region (None: everywhere). Once per version, set of governments and language."""
     def build(atlas: Atlas) -> list[tuple]:
-        _prefetch(atlas, [gid for gid, _ in govs], objects=True)
-        rows = [(atlas.label(c[0].subject, lang), i, n, f"via {why}", c) for i, (gid, why) in enumerate(govs)
-                for n, c in enumerate(atlas.derived(("governed", gid), lambda atlas: _candidates(atlas, gid)))]
-        rows.sort(key=lambda r: (r[0].casefold(), r[1], r[2]))
-        return [(Found(label, st.subject, reason, st, None), *rest) for label, _, _, reason, (st, *rest) in rows]
+        runs = [(i, st, first, last, area if kind == "Subsidy" else None, kind)
+                for i, st, first, last, area, named in _pointing(atlas, tuple(g for g, _ in govs), ("government",))
+                for kind in [atlas.types.get(st.subject)]
+                if kind in PROFILE_SECTIONS and not (named and kind == "Subsidy")]
+        atlas.read_names(st.subject for _, st, *_ in runs)
+        rows = sorted(((atlas.label(run[1].subject, lang), n, run) for n, run in enumerate(runs)),
+                      key=lambda r: (r[0].casefold(), r[1]))
+        return [(Found(label, st.subject, f"via {govs[i][1]}", st, None), PROFILE_SECTIONS[kind], first, last, area)
+                for label, _, (i, st, first, last, area, kind) in rows]
     return atlas.derived(("governed", govs, lang), build)
 
 
-def _candidates(atlas: Atlas, gid: str) -> list[tuple]:
-    """(statement, section, first day, last day, region) for what one government runs that a profile lists, in
-    statement order; withdrawn statements and subsidies with named recipients never apply through it."""
-    named, areas = atlas.derived("eligibility", _eligibility)
-    out = []
-    for st in atlas.by_object.get(gid, ()):
-        kind = atlas.types.get(st.subject)
-        if st.prop != "government" or kind not in PROFILE_SECTIONS or st.rank == "deprecated" or \
-                kind == "Subsidy" and st.subject in named:
-            continue
-        first, last = _active_span(atlas, st.subject)
-        first = max(first, st.valid_from.first_day()) if st.valid_from else first
-        last = min(last, st.valid_to.last_day()) if st.valid_to else last
-        area = areas.get(st.subject) if kind == "Subsidy" else None
-        out.append((st, PROFILE_SECTIONS[kind], first, last, None if area == "all" else area))
-    return out
+CANDIDATE_FACTS = (*PERIOD_PROPS, "recipient", "eligible_region")
 
 
-def _active_span(atlas: Atlas, eid: str) -> tuple[dt.date, dt.date]:
-    """The days on which `Atlas.active_on` holds, as one span (empty when first > last)."""
-    dates, first, last = atlas.dates_of(eid), dt.date.min, dt.date.max
+def _pointing(atlas: Atlas, targets: tuple[str, ...], props: tuple[str, ...]) -> list[tuple]:
+    """(target's index, statement, first day, last day, eligible region, has a recipient) for the statements of
+    these properties pointing to the targets, withdrawn ones left out, in target and statement order; once per
+    version. The statement applies on the days first…last (it holds and its subject is active: `_applies`); the
+    region (None: everywhere) is its subject's first `eligible_region` as `Atlas.first` gives it. What decides
+    this is read for these subjects alone (dates, recipients, eligible regions), not their other statements."""
+    def build(atlas: Atlas) -> list[tuple]:
+        _prefetch(atlas, targets, objects=True)
+        runs = [(i, st) for i, target in enumerate(targets) for st in atlas.by_object.get(target, ())
+                if st.prop in props and st.rank != "deprecated"]
+        facts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for subject, prop, value, rank, valid_from in _facts(atlas, list(dict.fromkeys(st.subject for _, st in runs)),
+                                                             CANDIDATE_FACTS):
+            facts[subject][prop].append((rank != "preferred", valid_from or "", value, rank))
+        out = []
+        for i, st in runs:
+            own = facts.get(st.subject, {})
+            first, last = _active_span({p: [r[2] for r in rows if r[3] != "deprecated"] for p, rows in own.items()})
+            first = max(first, st.valid_from.first_day()) if st.valid_from else first
+            last = min(last, st.valid_to.last_day()) if st.valid_to else last
+            areas = sorted((r for r in own.get("eligible_region", ()) if r[3] != "deprecated"), key=lambda r: r[:2])
+            area = areas[0][2] if areas and areas[0][2] != "all" else None
+            out.append((i, st, first, last, area, bool(own.get("recipient"))))
+        return out
+    return atlas.derived(("pointing", targets, props), build)
+
+
+def _facts(atlas: Atlas, eids: list[str], props: tuple[str, ...]) -> list[tuple]:
+    """(subject, prop, value, rank, valid_from as text) of these entities' current statements of these properties,
+    in statement order: from the statements held, else one query per chunk of ids."""
+    if atlas.engine is None or atlas.by_subject.complete:
+        return [(st.subject, st.prop, st.value, st.rank, st.valid_from and str(st.valid_from))
+                for eid in eids for st in atlas.by_subject.get(eid, ()) if st.prop in props]
+    columns, chunk = ("subject", "prop", "value", "rank", "valid_from"), store.read.IN_CHUNK
+    return [row for i in range(0, len(eids), chunk)
+            for row in atlas.select(columns, prop=props, subject=tuple(eids[i:i + chunk]))]
+
+
+def _active_span(dates: dict[str, list[str]]) -> tuple[dt.date, dt.date]:
+    """The days on which an entity with these own dates is active (`Atlas.active_on`), as one span (empty when
+    first > last)."""
+    first, last = dt.date.min, dt.date.max
     for start_prop, end_prop in (("start", "end"), ("founded", "dissolved"), ("adopted", "end"), ("signed", "end")):
         if dates.get(start_prop):
             first = max(first, min(_first_day(v) for v in dates[start_prop]))
@@ -721,19 +771,6 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
         out.append({"list": section, "rows": rows, "total": len(keys), "both": both,
                     "only_first": len(left) - both, "only_second": len(right) - both})
     return out
-
-
-def _eligibility(atlas: Atlas) -> tuple[frozenset[str], dict[str, str]]:
-    """Subsidies with named recipients only 'apply' to those recipients; open calls apply to the eligible area.
-    One small table per version: the entities with a recipient (any rank), and each entity's first eligible
-    region (as `Atlas.first` orders them)."""
-    named = frozenset(subject for subject, in _held_select(atlas, ("subject",), prop="recipient"))
-    rows = sorted((r for r in _held_select(atlas, ("subject", "value", "rank", "valid_from"), prop="eligible_region")
-                   if r[2] != "deprecated"), key=lambda r: (r[2] != "preferred", r[3] or ""))
-    areas: dict[str, str] = {}
-    for subject, value, _, _ in rows:
-        areas.setdefault(subject, value)
-    return named, areas
 
 
 def _dedupe(found: list[Found]) -> list[Found]:

@@ -147,8 +147,8 @@ class _Loaded:
     reloading thread and before this version is served, what only changes with the version (WARM: each a
     function of the atlas that memoises with `atlas.derived`); the rest is made when first needed."""
 
-    WARM = (currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items, search.index_of,
-            network.all_relations, coverage.grants, coverage.livcr, timeline.items)
+    WARM = (Atlas.read_names, currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items,
+            search.index_of, network.all_relations, coverage.grants, coverage.livcr, timeline.items)
 
     def __init__(self, version: str, changed: float | None, atlas: Atlas):
         self.version, self.atlas = version, atlas
