@@ -131,7 +131,7 @@ def test_public_answers_are_cached_per_version_and_url():
 
 def test_concurrent_misses_of_one_page_render_it_once():
     import anyio
-    import httpx
+    import httpx2 as httpx
     from starlette.responses import PlainTextResponse
 
     from policy_atlas.web.serving import Caching
