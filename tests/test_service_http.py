@@ -245,6 +245,8 @@ def test_requests_with_cookies_get_private_validators_of_their_own(anonymous):
     mine = anonymous.get("/nl/entity/gov/federal", headers={"Cookie": "session=abc"})
     other = anonymous.get("/nl/entity/gov/federal", headers={"Cookie": "session=xyz"})
     assert mine.headers["cache-control"] == "private, no-cache" and "Cookie" in mine.headers["vary"]
+    negotiated = anonymous.get("/api/entity/body/livcr", headers={"Cookie": "session=abc", "Accept": "text/turtle"})
+    assert {"Accept", "Cookie"} <= {v.strip() for v in negotiated.headers["vary"].split(",")}
     assert len({public, mine.headers["etag"], other.headers["etag"]}) == 3
     assert anonymous.get("/nl/entity/gov/federal", headers={"Cookie": "session=abc", "If-None-Match": mine.headers["etag"]}).status_code == 304
     assert anonymous.get("/nl/entity/gov/federal", headers={"Cookie": "session=xyz", "If-None-Match": mine.headers["etag"]}).status_code == 200

@@ -267,9 +267,12 @@ def _with(send, headers):
 
 
 def _validated(start, validators) -> list:
-    """The answer's headers with the version's validators instead of any of its own (a static file's)."""
-    names = {k for k, _ in validators}
-    return [*((k, v) for k, v in start.get("headers", []) if k.lower() not in names), *validators]
+    """The answer's headers with the version's validators instead of any of its own (a static file's); a `Vary`
+    among the validators joins the answer's own (`Accept, Cookie`)."""
+    own = start.get("headers", [])
+    varies = [v for k, v in own if k.lower() == b"vary"] + [v for k, v in validators if k == b"vary"]
+    kept = [(k, v) for k, v in own if k.lower() not in (b"etag", b"last-modified", b"cache-control", b"vary")]
+    return [*kept, *((k, v) for k, v in validators if k != b"vary"), *([(b"vary", b", ".join(varies))] if varies else [])]
 
 
 class Observed:
