@@ -101,7 +101,10 @@ def test_negotiated_answers_are_cached_per_accept_header(client):
         assert plain.headers["content-type"] == "application/json" and plain.json()["id"] == "body/livcr"
 
 
-def test_public_answers_are_cached_per_version_and_url():
+def _bare_cache(pause: float = 0.0):
+    """The response cache around a bare ASGI page that counts its renderings (no app, no lifespan), at a version
+    the test can change."""
+    import anyio
     from starlette.responses import PlainTextResponse
 
     from policy_atlas.web.serving import Caching
@@ -118,11 +121,17 @@ def test_public_answers_are_cached_per_version_and_url():
         if scope["type"] != "http":
             return
         calls.append(scope["path"])
+        await anyio.sleep(pause)
         await PlainTextResponse(f"page {scope['path']} #{len(calls)}")(scope, receive, send)
 
-    client = TestClient(Caching(page, State(), "code", max_age=60))  # no lifespan: a bare ASGI page
+    return Caching(page, State(), "code", max_age=60), calls, Loaded
+
+
+def test_public_answers_are_cached_per_version_and_url():
+    cache, calls, loaded = _bare_cache()
+    client = TestClient(cache)
     first, again, other = client.get("/a"), client.get("/a"), client.get("/b")
-    Loaded.version = "8"
+    loaded.version = "8"
     fresh = client.get("/a")
     assert first.headers["cache-control"] == "public, max-age=60" and first.headers["etag"] == 'W/"code-7"'
     assert again.text == first.text == "page /a #1" and other.text == "page /b #2" and fresh.text == "page /a #3"
@@ -132,25 +141,11 @@ def test_public_answers_are_cached_per_version_and_url():
 def test_concurrent_misses_of_one_page_render_it_once():
     import anyio
     import httpx2 as httpx
-    from starlette.responses import PlainTextResponse
 
-    from policy_atlas.web.serving import Caching
-
-    class Loaded:
-        version, changed = "7", 1_700_000_000.0
-
-    class State:
-        loaded_recently = staticmethod(lambda: Loaded)
-
-    calls = []
-
-    async def slow_page(scope, receive, send):
-        calls.append(scope["path"])
-        await anyio.sleep(0.3)
-        await PlainTextResponse(f"page {scope['path']} #{len(calls)}")(scope, receive, send)
+    cache, calls, _ = _bare_cache(pause=0.3)
 
     async def crowd():
-        transport = httpx.ASGITransport(app=Caching(slow_page, State(), "code", max_age=60))
+        transport = httpx.ASGITransport(app=cache)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             answers = []
 

@@ -348,41 +348,17 @@ class Atlas:
 
     def level_of(self, eid: str) -> str | None:
         """The entity's own `level`, else its government's, else what it is part of; municipalities are municipal."""
-        kind = self.types.get(eid)
-        if kind == "Municipality":
-            return "municipal"
-        if kind in ("Province", "Arrondissement"):
-            return "province"
-        own = self.first(eid, "level")
-        if own:
-            return own
-        for prop in ("government", "part_of", "funder", "provider"):
-            for target in self.values(eid, prop):
-                if self.types.get(target.value) in ("Government", "Agency", "Body"):
-                    return self.level_of(target.value)
-        return None
+        return level_rule(eid, self.types, self._said, self.level_of)
+
+    def _said(self, eid: str, prop: str) -> list[str]:
+        return [st.value for st in self.values(eid, prop)]
 
     def tier_of(self, eid: str) -> str:
         return load_schema().tier_of_level(self.level_of(eid)) or "civil"
 
     def regions_of(self, eid: str) -> list[str]:
         """Regions (flanders, wallonia, brussels, german) the entity's policy reaches, as far as the data says."""
-        kind = self.types.get(eid)
-        if kind == "Municipality":
-            mun = gaz.load().get(eid)
-            return [mun.area]
-        schema = load_schema()
-        if kind == "Government":
-            return sorted({r for st in self.values(eid, "competent_as") for r in schema.competence_regions[st.value]})
-        for prop in ("eligible_region", "region"):
-            area = self.first(eid, prop)
-            if area in ("flanders", "wallonia", "brussels", "german"):
-                return [area]
-        for prop in ("government", "funder", "part_of"):
-            for target in self.values(eid, prop):
-                if self.types.get(target.value) in ("Government", "Agency"):
-                    return self.regions_of(target.value)
-        return []
+        return regions_rule(eid, self.types, self._said, self.regions_of)
 
     def period_of(self, eid: str) -> tuple[str | None, str | None]:
         dates = self.dates_of(eid)
@@ -404,6 +380,46 @@ class Atlas:
         src = self.sources.get(st.source, {})
         return {"source": st.source, "source_title": src.get("title", st.source), "locator": st.locator,
                 "quote": st.quote}
+
+
+def level_rule(eid: str, types: dict[str, str], said: Callable[[str, str], list[str]],
+               level: Callable[[str], str | None]) -> str | None:
+    """The level of an entity from its type, its own `level`, else (recursively, through `level`) that of the first
+    government, agency or body it belongs to; `said(eid, prop)` gives its values best first."""
+    kind = types.get(eid)
+    if kind == "Municipality":
+        return "municipal"
+    if kind in ("Province", "Arrondissement"):
+        return "province"
+    own = said(eid, "level")
+    if own:
+        return own[0]
+    for prop in ("government", "part_of", "funder", "provider"):
+        for target in said(eid, prop):
+            if types.get(target) in ("Government", "Agency", "Body"):
+                return level(target)
+    return None
+
+
+def regions_rule(eid: str, types: dict[str, str], said: Callable[[str, str], list[str]],
+                 regions: Callable[[str], list[str]]) -> list[str]:
+    """The regions an entity's policy reaches: a municipality's area, a government's competences, its own eligible
+    region or region, else (through `regions`) those of its government, funder or what it is part of."""
+    kind = types.get(eid)
+    if kind == "Municipality":
+        return [gaz.load().get(eid).area]
+    if kind == "Government":
+        competence = load_schema().competence_regions
+        return sorted({r for value in said(eid, "competent_as") for r in competence[value]})
+    for prop in ("eligible_region", "region"):
+        area = next(iter(said(eid, prop)), None)
+        if area in ("flanders", "wallonia", "brussels", "german"):
+            return [area]
+    for prop in ("government", "funder", "part_of"):
+        for target in said(eid, prop):
+            if types.get(target) in ("Government", "Agency"):
+                return regions(target)
+    return []
 
 
 PERIOD_PROPS = ("start", "end", "founded", "dissolved", "adopted", "signed", "date")

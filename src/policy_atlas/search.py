@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import gazetteer as gaz
 from .model import load_schema
-from .queries import Atlas
+from .queries import Atlas, level_rule, regions_rule
 from .store import search as tables
 
 DESCRIPTION_PROPS = ("description", "short", "task", "purpose")
@@ -92,45 +92,13 @@ class _Said:
 
     def level(self, eid: str) -> str | None:
         if eid not in self._levels:
-            self._levels[eid] = self._level(eid)
+            self._levels[eid] = level_rule(eid, self.types, self.values, self.level)
         return self._levels[eid]
-
-    def _level(self, eid: str) -> str | None:
-        kind = self.types.get(eid)
-        if kind == "Municipality":
-            return "municipal"
-        if kind in ("Province", "Arrondissement"):
-            return "province"
-        own = self.values(eid, "level")
-        if own:
-            return own[0]
-        for prop in ("government", "part_of", "funder", "provider"):
-            for target in self.values(eid, prop):
-                if self.types.get(target) in ("Government", "Agency", "Body"):
-                    return self.level(target)
-        return None
 
     def regions(self, eid: str) -> list[str]:
         if eid not in self._regions:
-            self._regions[eid] = self._regions_of(eid)
+            self._regions[eid] = regions_rule(eid, self.types, self.values, self.regions)
         return self._regions[eid]
-
-    def _regions_of(self, eid: str) -> list[str]:
-        kind = self.types.get(eid)
-        if kind == "Municipality":
-            return [gaz.load().get(eid).area]
-        if kind == "Government":
-            competence = load_schema().competence_regions
-            return sorted({r for value in self.values(eid, "competent_as") for r in competence[value]})
-        for prop in ("eligible_region", "region"):
-            area = next(iter(self.values(eid, prop)), None)
-            if area in ("flanders", "wallonia", "brussels", "german"):
-                return [area]
-        for prop in ("government", "funder", "part_of"):
-            for target in self.values(eid, prop):
-                if self.types.get(target) in ("Government", "Agency"):
-                    return self.regions(target)
-        return []
 
 
 _NOTHING: dict[str, list] = {}
