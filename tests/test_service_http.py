@@ -189,16 +189,16 @@ def test_a_new_version_is_served_with_its_most_asked_pages_already_rendered(tmp_
         assert page.headers["etag"].endswith(f'-{new}"') and page.headers["content-encoding"] == "gzip"
 
 
-def test_static_files_are_compressed_once_and_carry_one_set_of_validators(client):
-    cache = _layer(client.app, "Caching")
-    first = client.get("/static/atlas.css", headers={"Accept-Encoding": "gzip"})
+def test_static_files_are_compressed_once_and_carry_one_set_of_validators(anonymous):
+    cache = _layer(anonymous.app, "Caching")
+    first = _anon(anonymous, "/static/atlas.css", headers={"Accept-Encoding": "gzip"})
     hits = cache.hits
-    again = client.get("/static/atlas.css", headers={"Accept-Encoding": "gzip"})
+    again = _anon(anonymous, "/static/atlas.css", headers={"Accept-Encoding": "gzip"})
     assert cache.hits == hits + 1 and again.content == first.content and "font" in again.text
     for name in ("etag", "last-modified", "cache-control", "content-type"):
         assert len(again.headers.get_list(name)) == 1, name
     assert again.headers["content-encoding"] == "gzip" and again.headers["etag"].startswith('W/"')
-    assert client.get("/static/atlas.css", headers={"If-None-Match": again.headers["etag"]}).status_code == 304
+    assert _anon(anonymous, "/static/atlas.css", headers={"If-None-Match": again.headers["etag"]}).status_code == 304
 
 
 def test_a_version_made_elsewhere_is_loaded_while_the_previous_one_is_served(tmp_path, bundled):
