@@ -91,8 +91,8 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
     for action, logged in (("add", added), ("retract", dropped)):
         _log(conn, logged, (action, build_id, at, actor, proposal_id, reason))
     changed = bool(added or dropped) or touched
-    return {"added": len(added), "retracted": len(dropped), "version": bump_version(conn, at) if changed else
-            conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar() or "0"}
+    return {"added": len(added), "retracted": len(dropped),
+            "version": bump_version(conn, at) if changed else _version(conn)}
 
 
 def _log(conn: Connection, ids: list[str], common: tuple) -> None:
@@ -117,7 +117,11 @@ def bump_version(conn: Connection, at: str) -> str:
         conn.execute(meta.insert().values(key="atlas_version", value="1"))
     if conn.execute(update(meta).where(meta.c.key == "changed_at").values(value=at)).rowcount == 0:
         conn.execute(meta.insert().values(key="changed_at", value=at))
-    return conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar_one()
+    return _version(conn)
+
+
+def _version(conn: Connection) -> str:
+    return conn.execute(select(meta.c.value).where(meta.c.key == "atlas_version")).scalar() or "0"
 
 
 def build(ds: Dataset, engine: Engine, *, label: str = "", progress: Callable[[int], None] | None = None) -> dict:
