@@ -1,5 +1,6 @@
-"""Heavy pages bounded: a profile section or an entity's relations longer than a page show the first 25 with
-their total, `?section=NAME&page=K` / `?incoming=PROP&page=K` page through one list, HTML and JSON agree, the CSV
+"""Heavy pages bounded: a profile page's first view shows the first 5 items of each list with its total and a link
+to all of them, an entity's relations longer than a page show the first 25 with their total,
+`?section=NAME&page=K` / `?incoming=PROP&page=K` page through one list (25 a page), HTML and JSON agree, the CSV
 has every row, and item details are worked out only for the items shown."""
 import csv
 import datetime as dt
@@ -16,7 +17,7 @@ from policy_atlas import gazetteer as gaz
 from policy_atlas import queries, store
 from policy_atlas.dataset import Entity
 from policy_atlas.model import FuzzyDate, Statement
-from policy_atlas.queries import PAGE_SIZE, PROFILE_LISTS
+from policy_atlas.queries import FIRST_VIEW, PAGE_SIZE, PROFILE_LISTS
 from tests.conftest import cli
 
 EXTRA = 60  # synthetic grants to Liège, more than two pages of subsidies received
@@ -66,26 +67,40 @@ def _listed(html: str, name: str) -> list[str]:
     return re.findall(r'<li><a href="/\w\w/entity/([^"]+)"', block)
 
 
-def test_a_long_section_shows_25_with_its_total_and_pages_through_the_rest(big):
+def test_a_long_section_shows_its_first_5_and_pages_through_all_25_a_page(big):
     every = queries.profile(_atlas(big), gaz.load().get(LIEGE), None, "en")["subsidies_received"]
     assert len(every) == EXTRA + 4  # the four Liège grants of the bundled atlas, then the synthetic ones
     order = [i["id"] for i in every]
-    assert [i["label"].casefold() for i in every] == sorted(i["label"].casefold() for i in every)
+    now, ended = [i for i in every if i["status"] != "ended"], [i for i in every if i["status"] == "ended"]
+    assert every == now + ended and ended  # in every period, what is in force today first (the 2016 impulse grant ended)
+    for part in (now, ended):
+        assert [i["label"].casefold() for i in part] == sorted(i["label"].casefold() for i in part)
     first = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en"}).json()
-    assert first["sections"]["subsidies_received"] == {"total": EXTRA + 4, "page": 1, "pages": 3, "page_size": 25}
-    assert [i["id"] for i in first["subsidies_received"]] == order[:25]
+    assert first["sections"]["subsidies_received"] == {"total": EXTRA + 4, "page": 1, "pages": 3, "page_size": 25,
+                                                       "first_view": FIRST_VIEW}
+    assert [i["id"] for i in first["subsidies_received"]] == order[:FIRST_VIEW]
     assert first["subsidies_received"][0] == every[0]  # the same details as the whole profile's
+    one = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en", "section": "subsidies_received"}).json()
+    assert [i["id"] for i in one["subsidies_received"]] == order[:25]
+    assert one["sections"]["subsidies_received"] == {"total": EXTRA + 4, "page": 1, "pages": 3, "page_size": 25,
+                                                     "first_view": None}
     second = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en", "section": "subsidies_received",
                                                             "page": 2}).json()
     assert [i["id"] for i in second["subsidies_received"]] == order[25:50]
     assert second["sections"]["subsidies_received"]["page"] == 2
-    assert [i["id"] for i in second["rules"]] == [i["id"] for i in first["rules"]]  # other lists stay on page 1
+    assert [i["id"] for i in second["rules"]] == [i["id"] for i in first["rules"]]  # other lists stay on their first view
     last = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en", "section": "subsidies_received",
                                                           "page": 3}).json()
     assert [i["id"] for i in last["subsidies_received"]] == order[50:]
 
 
-def test_html_and_json_list_the_same_items_with_prev_and_next_links(big):
+def test_on_a_day_every_list_is_ordered_by_label(big):
+    day = queries.profile(_atlas(big), gaz.load().get(LIEGE), dt.date(2017, 6, 1), "en")
+    for name in PROFILE_LISTS:
+        assert [i["label"].casefold() for i in day[name]] == sorted(i["label"].casefold() for i in day[name]), name
+
+
+def test_html_and_json_list_the_same_items_with_all_prev_and_next_links(big):
     params = {"section": "subsidies_received", "page": 2}
     html = big.get(f"/en/municipality/{LIEGE}", params=params).text
     data = big.get(f"/api/municipality/{LIEGE}", params={**params, "lang": "en"}).json()
@@ -94,16 +109,23 @@ def test_html_and_json_list_the_same_items_with_prev_and_next_links(big):
     assert f'rel="prev" href="/en/municipality/{LIEGE}?page=1&amp;section=subsidies_received#list-subsidies_received"' in html
     assert f'rel="next" href="/en/municipality/{LIEGE}?page=3&amp;section=subsidies_received#list-subsidies_received"' in html
     first = big.get(f"/en/municipality/{LIEGE}").text
-    assert _listed(first, "subsidies_received") == [i["id"] for i in big.get(
-        f"/api/municipality/{LIEGE}", params={"lang": "en"}).json()["subsidies_received"]]
-    assert 'rel="prev"' not in first.split('id="list-subsidies_received"')[1].split("</nav>")[0]
+    shown = big.get(f"/api/municipality/{LIEGE}", params={"lang": "en"}).json()
+    for name in PROFILE_LISTS:
+        if shown[name]:
+            assert _listed(first, name) == [i["id"] for i in shown[name]], name
+    assert (f'<a href="/en/municipality/{LIEGE}?section=subsidies_received#list-subsidies_received">'
+            f"Subsidies received: all {EXTRA + 4} →</a>") in first
+    assert 'rel="prev"' not in first and 'rel="next"' not in first  # the first view has no pager, only "all N"
+    assert "all 1 →" not in first  # a list shown whole has no link
+    dated = big.get(f"/en/municipality/{LIEGE}", params={"as_of": "2017-06-01"}).text
+    assert f'href="/en/municipality/{LIEGE}?as_of=2017-06-01&amp;section=subsidies_received#list-subsidies_received"' in dated
 
 
 def test_every_list_on_the_page_is_bounded(big):
     html = big.get(f"/nl/municipality/{LIEGE}").text
     data = big.get(f"/api/municipality/{LIEGE}").json()
     for name in PROFILE_LISTS:
-        assert len(data[name]) == min(PAGE_SIZE, data["sections"][name]["total"]), name
+        assert len(data[name]) == min(FIRST_VIEW, data["sections"][name]["total"]), name
         if data[name]:
             assert len(_listed(html, name)) == len(data[name]), name
 

@@ -19,6 +19,7 @@ from .model import FuzzyDate, Statement, load_schema
 from .store import Snapshot
 
 PAGE_SIZE = 25  # items a page lists per profile section or entity property; downloads give every one
+FIRST_VIEW = 5  # items each list of a municipality page shows before "all N" (docs/web.md)
 PROFILE_SECTIONS = {"Helpline": "helplines", "Service": "services", "Training": "trainings", "Tool": "tools",
                     "Programme": "services", "Plan": "plans", "LegalAct": "rules", "Subsidy": "subsidies_open",
                     "Body": "bodies", "Agency": "agencies"}
@@ -594,29 +595,49 @@ def _walk(atlas: Atlas, pairs: list[tuple[Statement, object]], size: int = 500) 
 
 
 def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
-                  govs: list[tuple[str, str]] | None = None) -> dict[str, list[Found]]:
+                  govs: list[tuple[str, str]] | None = None, today: dt.date | None = None) -> dict[str, list[Found]]:
     """Every item of every profile section, chosen, labelled, deduplicated and ordered by label, no details
-    worked out yet. A subsidy received directly is not listed again as open to the municipality. What points to
+    worked out yet; in every period (day None) with `today`, the items in force today come first (each part by
+    label). A subsidy received directly is not listed again as open to the municipality. What points to
     the municipality and to its governments is worked out once per version (`_pointing`, `_governed`): a request
     filters two lists in order and reads no candidate's statements."""
     govs = competent_governments(atlas, mun) if govs is None else govs
-    holders = _holders(mun)
-    received = _pointing(atlas, tuple(h.entity_id for h, _ in holders), HOLDING)
-    atlas.read_names(st.subject for _, st, *_ in received)
-    found: dict[str, list[Found]] = defaultdict(list)
-    for i, st, first, last, _, _ in received:
-        if not day or first <= day <= last:
-            section = "subsidies_received" if st.prop == "recipient" else "bodies_taking_part"
-            reason = "direct grant" if st.prop == "recipient" else st.prop
-            found[section].append(Found(atlas.label(st.subject, lang), st.subject, reason, st, holders[i][1]))
-    out = {section: _dedupe(found[section]) for section in PROFILE_LISTS}
+    out: dict[str, list[Found]] = {section: [] for section in PROFILE_LISTS}
+    ended: set[tuple] = set()  # keys of the items not in force `today` (by their first applicable row)
+    seen: set[tuple] = set()
+    for f, section, first, last in _received(atlas, mun, lang):
+        if (not day or first <= day <= last) and (section, f.key) not in seen:
+            seen.add((section, f.key))
+            out[section].append(f)
+            if today and not day and not first <= today <= last:
+                ended.add(f.key)
     reached, region = {f.eid for f in out["subsidies_received"]}, mun.region
     for f, section, first, last, area in _governed(atlas, tuple(govs), lang):
         if day and not first <= day <= last or area and area != region or f.eid in reached:
             continue
         reached.add(f.eid)
         out[section].append(f)
+        if today and not day and not first <= today <= last:
+            ended.add(f.key)
+    if ended:
+        out = {section: sorted(rows, key=lambda f: f.key in ended) for section, rows in out.items()}
     return out
+
+
+def _received(atlas: Atlas, mun: gaz.Municipality, lang: str) -> list[tuple]:
+    """What points to the municipality and the municipalities merged into it (grants received, bodies it takes
+    part in), as (Found, section, first day, last day) ordered as a profile lists them (by label, then
+    predecessor, then statement order: the first applicable row of an item is the one a profile keeps). Once
+    per version, municipality and language."""
+    def build(atlas: Atlas) -> list[tuple]:
+        holders = _holders(mun)
+        received = _pointing(atlas, tuple(h.entity_id for h, _ in holders), HOLDING)
+        atlas.read_names(st.subject for _, st, *_ in received)
+        rows = [(Found(atlas.label(st.subject, lang), st.subject, "direct grant" if st.prop == "recipient" else st.prop,
+                       st, holders[i][1]), "subsidies_received" if st.prop == "recipient" else "bodies_taking_part",
+                 first, last) for i, st, first, last, _, _ in received]
+        return sorted(rows, key=lambda r: (r[0].label.casefold(), r[0].via.nis if r[0].via else ""))
+    return atlas.derived(("received", mun.nis, lang), build)
 
 
 def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> list[tuple]:
@@ -701,14 +722,17 @@ def paged(rows: list, size: int | None, page: int = 1) -> tuple[list, dict]:
 
 def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
             today: dt.date | None = None, *, page_size: int | None = None, section: str | None = None,
-            page: int = 1) -> dict:
+            page: int = 1, first: int | None = None) -> dict:
     """What applies to a municipality: on a day, or (day None) in every period, each item with why it applies,
     its dates, its status today and its source. A merged municipality includes what its predecessors
-    received, each such item saying through which predecessor (`via`).
+    received, each such item saying through which predecessor (`via`). Each list is ordered by label; in every
+    period, the items in force today come first.
 
     Each section (and the competent governments) lists `page_size` items (every item when None): page `page`
-    of `section`, the first page of the others; `sections` gives each one's total, page and page count. Items
-    are chosen and ordered by label first, so dates, sources and citations are worked out only for those listed."""
+    of `section`, the first page of the others; `sections` gives each one's total, page and page count. With
+    `first`, the lists other than `section` show only their first `first` items (the page's first view;
+    `first_view` in `sections`). Items are chosen and ordered first, so dates, sources and citations are worked
+    out only for those listed."""
     today = today or dt.date.today()
     govs = competent_governments(atlas, mun)
     out: dict = {"municipality": {**mun.as_dict(), "id": mun.entity_id, "label": mun.name(lang)},
@@ -717,10 +741,12 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
                  **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}, "sections": {}}
     shown, out["sections"]["governments"] = paged(govs, page_size, page if section == "governments" else 1)
     out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown]
-    found = profile_found(atlas, mun, day, lang, govs)
+    found = profile_found(atlas, mun, day, lang, govs, today)
     shown = {}
     for name in PROFILE_LISTS:
-        shown[name], out["sections"][name] = paged(found[name], page_size, page if name == section else 1)
+        view = first if name != section else None
+        rows, where = paged(found[name], page_size, page if name == section else 1)
+        shown[name], out["sections"][name] = rows[:view], {**where, "first_view": view}
     _prefetch(atlas, [f.eid for rows in shown.values() for f in rows])
     for name, rows in shown.items():
         out[name] = [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label) for f in rows]
@@ -733,7 +759,7 @@ def profile_items(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang
                   today: dt.date | None = None) -> Iterator[tuple[str, dict]]:
     """Every (section, item) of a profile, each item's details worked out as it is read (for downloads)."""
     today = today or dt.date.today()
-    found = profile_found(atlas, mun, day, lang)
+    found = profile_found(atlas, mun, day, lang, today=today)
     every = [(f.st, name, f) for name in PROFILE_LISTS for f in found[name]]
     for _, name, f in _walk(atlas, every):
         yield name, _item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)

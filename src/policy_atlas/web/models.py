@@ -106,6 +106,12 @@ class ListPage(Model):
     page_size: Optional[int]
 
 
+class ProfileList(ListPage):
+    """A profile list: where its page stands, and on the page's first view how many of its first items it shows."""
+    first_view: Optional[int] = Field(None, description="the list shows only its first N items (the page's first "
+                                                        "view; `section` pages through all of them)")
+
+
 class PropertyGroup(ListPage):
     property: str
     label: str
@@ -163,7 +169,8 @@ class Profile(Model):
     rules: list[ProfileItem]
     bodies: list[ProfileItem]
     agencies: list[ProfileItem]
-    sections: dict[str, ListPage] = Field(description="each list's total and which page of it is shown (25 a page)")
+    sections: dict[str, ProfileList] = Field(description="each list's total and which page of it is shown (25 a "
+                                                         "page), or that only its first items are shown")
     livcr: dict[str, Any]
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .. import annex, coverage, export, gazetteer, landscape, network, store, svgmap, timeline
 from ..model import load_schema
-from ..queries import (PAGE_SIZE, PROFILE_LISTS, Atlas, paged, compare as compare_profiles, entity_view, profile,
+from ..queries import (FIRST_VIEW, PAGE_SIZE, PROFILE_LISTS, Atlas, paged, compare as compare_profiles, entity_view, profile,
                        profile_items)
 from ..search import PER_PAGE, Index
 from . import exports, i18n, models
@@ -240,7 +240,8 @@ def municipality(ctx: Ctx, name: str,
                  page: int = PAGE) -> dict:
     """What applies to a municipality, in every period (default) or on a day, or two days side by side; each
     item with its dates, status, why and source; a merged municipality includes its predecessors' grants. Each
-    list shows its first 25 items and its total (`section` with `page` pages through one); the CSV has all."""
+    list shows its first 5 items (in every period, those in force today first) and its total; `section` with
+    `page` pages through one list, 25 a page; the CSV has all."""
     try:
         mun = gazetteer.load().resolve(name, on=as_of or dt.date.today())
     except gazetteer.UnknownPlace as exc:
@@ -255,7 +256,8 @@ def municipality(ctx: Ctx, name: str,
     if ctx.format == "csv":
         return {"municipality": {"nis": mun.nis}, "as_of": as_of and as_of.isoformat(),
                 "every": profile_items(ctx.atlas, mun, as_of, ctx.lang)}
-    data = profile(ctx.atlas, mun, as_of, ctx.lang, page_size=PAGE_SIZE, section=section, page=page)
+    data = profile(ctx.atlas, mun, as_of, ctx.lang, page_size=PAGE_SIZE, section=section, page=page,
+                   first=FIRST_VIEW)
     if section:
         no_such_page(page, data["sections"][section]["total"], PAGE_SIZE, section)
     if compare:
