@@ -18,7 +18,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
@@ -482,17 +482,24 @@ def _file_states(ds: Dataset, old: dict[str, FileState], paths: dict[str, Path],
     for entity in ds.entities.values():
         if (state := state_of(entity.origin)) is not None:
             state.entities[entity.id] = [entity.type, entity.origin]
-    refs: dict[int, set[str]] = {}
-    cites: dict[int, set[str]] = {}
+    refs: dict[int, set[str]] = {id(state): set() for state in owner.values()}
+    cites: dict[int, set[str]] = {id(state): set() for state in owner.values()}
+    last_origin, state = None, None
     for st in ds.statements:
-        if (state := state_of(st.origin)) is None:
+        if st.origin is not last_origin:  # the values of one record share its origin
+            last_origin, state = st.origin, state_of(st.origin)
+            if state is not None:
+                ids, refs_of, cites_of = state.statements, refs[id(state)], cites[id(state)]
+        if state is None:
             continue
-        state.statements.append(st.id)
-        refs.setdefault(id(state), set()).update((st.subject, st.value) if st.value_type == "entity" else (st.subject,))
-        cites.setdefault(id(state), set()).add(st.source)
+        ids.append(st.id)
+        refs_of.add(st.subject)
+        if st.value_type == "entity":
+            refs_of.add(st.value)
+        cites_of.add(st.source)
     for rel in docs:
-        states[rel].refs = sorted(refs.get(id(states[rel]), ()))
-        states[rel].cites = sorted(cites.get(id(states[rel]), ()))
+        states[rel].refs = sorted(refs[id(states[rel])])
+        states[rel].cites = sorted(cites[id(states[rel])])
     return states
 
 
@@ -605,9 +612,8 @@ def _add_statement(schema: Schema, path: Path, subject: str, st: Any, defaults: 
     if not isinstance(st, dict) or "p" not in st:
         ds.error(origin, f"{subject}: a statement is a mapping with at least p (property)")
         return
-    unknown = set(st) - STATEMENT_KEYS
-    if unknown:
-        ds.error(origin, f"{subject}: unknown statement field(s) {sorted(unknown)}")
+    if not STATEMENT_KEYS.issuperset(st):
+        ds.error(origin, f"{subject}: unknown statement field(s) {sorted(set(st) - STATEMENT_KEYS)}")
         return
     entity = ds.entities.get(subject)
     if entity is None:
@@ -616,15 +622,15 @@ def _add_statement(schema: Schema, path: Path, subject: str, st: Any, defaults: 
         return
     prop = str(st["p"])
     try:
-        spec = schema.get_property(entity.type, prop)
+        spec = _property(schema, entity.type, prop)
     except ModelError as exc:
         ds.error(origin, f"{subject}: {exc}")
         return
     raw_values = st.get("v", st.get("q") if spec.type == "text" else None)
     values = raw_values if isinstance(raw_values, list) else [raw_values]
     try:
-        valid_from = FuzzyDate.parse(st["from"]) if st.get("from") is not None else None
-        valid_to = FuzzyDate.parse(st["to"]) if st.get("to") is not None else None
+        valid_from = _fuzzy_date(st["from"]) if st.get("from") is not None else None
+        valid_to = _fuzzy_date(st["to"]) if st.get("to") is not None else None
     except ModelError as exc:
         ds.error(origin, f"{subject}.{prop}: {exc}")
         return
@@ -640,19 +646,35 @@ def _add_statement(schema: Schema, path: Path, subject: str, st: Any, defaults: 
         ds.error(origin, f"{subject}.{prop}: no source: give `src:` here or `source:` at the top of the file")
         return
     locator = f"fn {st['fn']}" if st.get("fn") is not None else st.get("loc")
+    lang = str(st.get("lang", defaults["lang"])) if spec.type == "text" else None
+    source, quote, note = str(source), _quote(st.get("q")), st.get("note")
+    locator = str(locator) if locator is not None else None
     for raw in values:
         try:
             value = coerce_value(spec, raw)
         except ModelError as exc:
             ds.error(origin, f"{subject}: {exc}")
             continue
-        ds.statements.append(Statement(
-            subject=subject, prop=prop, value=value, value_type=spec.type,
-            lang=str(st.get("lang", defaults["lang"])) if spec.type == "text" else None,
-            valid_from=valid_from, valid_to=valid_to, source=str(source),
-            locator=str(locator) if locator is not None else None,
-            quote=_quote(st.get("q")),
-            rank=rank, note=st.get("note"), origin=origin))
+        ds.statements.append(Statement(subject, prop, value, spec.type, lang, valid_from, valid_to, source, locator,
+                                       quote, rank, note, origin))
+
+
+@cache
+def _property(schema: Schema, type_name: str, prop: str):
+    """`schema.get_property`, looked up once per (type, property); a ModelError is raised again on every call."""
+    return schema.get_property(type_name, prop)
+
+
+def _fuzzy_date(raw: Any) -> FuzzyDate:
+    """`FuzzyDate.parse`, once per distinct value and type written (years and dates repeat; a FuzzyDate never
+    changes; 2016 and 2016.0 stay apart)."""
+    try:
+        return _parsed_date(raw)
+    except TypeError:  # not hashable (a list): the parser names the problem
+        return FuzzyDate.parse(raw)
+
+
+_parsed_date = lru_cache(maxsize=4096, typed=True)(FuzzyDate.parse)
 
 
 QUOTE_GAP = " […] "
@@ -666,34 +688,39 @@ def _quote(raw: Any) -> str | None:
 
 
 def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
-    texts: dict[str, Any] = {}
+    cited: dict[str, tuple] = {}
 
-    def text_of(sid: str):  # opened when first cited: an incremental load checks few sources
-        if sid not in texts:
-            src = ds.sources[sid]
-            texts[sid] = open_source(str(shared_dir() / src["path"]))
-            if texts[sid] is None:
+    def cite(sid: str) -> tuple:
+        """What the checks need of a source, looked up once: its record, held text (opened when first cited: an
+        incremental load checks few sources), whether its quotes are limited, its number of footnotes."""
+        src = ds.sources.get(sid, {})
+        text = None
+        if src.get("path"):
+            text = open_source(str(shared_dir() / src["path"]))
+            if text is None:
                 ds.warnings.append(f"source {sid}: text {src['path']} not found; its quotes were not checked")
-        return texts[sid]
+        limited = not src.get("path") and src.get("kind") in srcs.QUOTE_LIMITED
+        info = cited[sid] = (src, src.get("path"), text, limited, src.get("footnotes", 10**6))
+        return info
 
     found: dict[tuple[str, str], int | None] = {}
     located: list[Statement] = []
+    languages = set(schema.languages)
     for st in ds.statements:
-        origin = st.origin or st.subject
         if st.origin == "gazetteer":
             located.append(st)
             continue
+        origin = st.origin or st.subject
         if st.source not in ds.sources and st.source != "editorial":
             ds.error(origin, f"{st.subject}.{st.prop}: unknown source {st.source!r}")
             continue
         if st.value_type == "entity":
             _check_reference(schema, ds, st, origin)
-        if st.lang and st.lang not in schema.languages:
+        if st.lang and st.lang not in languages:
             ds.error(origin, f"{st.subject}.{st.prop}: unknown language {st.lang!r}")
-        source = ds.sources.get(st.source, {})
-        text = text_of(st.source) if source.get("path") else None
+        source, path, text, limited, footnotes = cited.get(st.source) or cite(st.source)
         line = None
-        if source.get("path"):
+        if path:
             if not st.quote:
                 ds.error(origin, f"{st.subject}.{st.prop}: a statement from {st.source} needs a verbatim quote (q:)")
                 continue
@@ -705,14 +732,14 @@ def _check_statements(schema: Schema, ds: Dataset, check_quotes: bool) -> None:
                 line = found[key]
                 if line is None:
                     ds.error(origin, f"{st.subject}.{st.prop}: quote not found word for word in "
-                                     f"{source['path']}: {st.quote[:80]!r}")
+                                     f"{path}: {st.quote[:80]!r}")
                     continue
         if st.locator and st.locator.startswith("fn "):
             n = st.locator[3:]
-            if not n.isdigit() or not 1 <= int(n) <= int(source.get("footnotes", 10**6)):
+            if not n.isdigit() or not 1 <= int(n) <= int(footnotes):
                 ds.error(origin, f"{st.subject}.{st.prop}: footnote {n} does not exist in {st.source}")
                 continue
-        if not source.get("path") and source.get("kind") in srcs.QUOTE_LIMITED:
+        if limited:
             problem = "needs a locator (fn:, or loc: a section heading or paragraph)" if st.locator is None else (
                 srcs.quote_problem(st.quote) if st.quote else None)
             if problem:
