@@ -48,3 +48,42 @@ def test_entity_page_shows_what_a_later_build_changed(tmp_path, bundled):
                                                               ("add", "Federale Overheid (FOD)")}
         assert "Federale Overheid (FOD)" in client.get("/nl/entity/gov/federal").text
         assert client.get("/api/entity/gov/flanders").json()["changes"] == []
+
+
+def test_requests_queued_behind_the_version_check_get_the_previous_version_at_once(tmp_path, bundled):
+    import threading
+    import time
+
+    from policy_atlas.model import Statement
+    from policy_atlas.web.app import AtlasState
+
+    url = f"sqlite:///{tmp_path / 'queued.sqlite'}"
+    engine = store.connect(url)
+    store.build(bundled, engine)
+    state = AtlasState(url)
+    before = state.loaded().version
+    state.CHECK_EVERY, state.RELOAD_WAIT, slow = 0, 5.0, threading.Event()
+    state.prerender = lambda loaded, previous: slow.wait(30)  # a new version that takes long to load
+    with engine.begin() as conn:
+        store.append(conn, [Statement("gov/federal", "alias", "Federale Staat", "text", lang="nl",
+                                      source="editorial")], [], at="2026-01-01T00:00:00+00:00")
+    answers = []
+
+    def ask():
+        start = time.monotonic()
+        answers.append((state.loaded().version, time.monotonic() - start))
+
+    with state._lock:  # six requests arrive while one of them checks the version
+        crowd = [threading.Thread(target=ask) for _ in range(6)]
+        for thread in crowd:
+            thread.start()
+        time.sleep(0.2)
+    deadline = time.monotonic() + 3
+    while len(answers) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    quick = list(answers)
+    slow.set()
+    for thread in crowd:
+        thread.join(30)
+    assert len(quick) == 5 and all(version == before and took < 2.5 for version, took in quick)
+    assert state.loaded().version != before

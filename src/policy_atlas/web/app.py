@@ -44,8 +44,9 @@ class AtlasState:
     database is built from the bundled dataset; an older one is upgraded to the current schema first.
 
     A new version is loaded, warmed and its most asked pages rendered in a thread of its own while the previous
-    version is served: a request waits for it at most RELOAD_WAIT seconds (then gets the previous version), except
-    after a change made through this process (`expire`), which the next request always sees."""
+    version is served: the request that found it waits for it at most RELOAD_WAIT seconds (then gets the previous
+    version), requests meanwhile get the previous version at once, except after a change made through this
+    process (`expire`), which the next request always sees."""
 
     CHECK_EVERY = 3.0
     RELOAD_WAIT: float | None = 0.25
@@ -78,6 +79,8 @@ class AtlasState:
                 if self._loaded is None:
                     self._load_first()
                     return self._loaded
+                if not must_see and (recent := self.loaded_recently()) is not None:
+                    return recent  # another request checked (or started loading a new version) while this one queued
                 checked = self._reloading is None
                 if checked:
                     self._checked = time.monotonic()
