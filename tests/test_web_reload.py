@@ -87,3 +87,30 @@ def test_requests_queued_behind_the_version_check_get_the_previous_version_at_on
         thread.join(30)
     assert len(quick) == 5 and all(version == before and took < 2.5 for version, took in quick)
     assert state.loaded().version != before
+
+
+def test_a_replaced_version_is_freed_by_reference_counting(tmp_path, bundled):
+    """The web process keeps the cyclic garbage collector off loaded versions (gc.freeze): a replaced version must
+    be freed without it, so neither the atlas nor what a request leaves behind may hold it in a cycle."""
+    import weakref
+
+    from policy_atlas.model import Statement
+
+    url = f"sqlite:///{tmp_path / 'freed.sqlite'}"
+    engine = store.connect(url)
+    store.build(bundled, engine)
+    app = create_app(url)
+    state = app.state.atlas
+    state.CHECK_EVERY, state.RELOAD_WAIT, state.SWEEP_AFTER = 0, None, 600
+    pages = ["/nl/entity/gov/federal", "/api/home", "/nl/map", "/nl/search?q=luik", "/api/municipality/62063"]
+    with TestClient(app) as client, dataset.gc_paused():
+        for path in pages:
+            assert client.get(path, headers={"Accept-Encoding": "gzip"}).status_code == 200
+        before = weakref.ref(state.loaded())
+        with engine.begin() as conn:
+            store.append(conn, [Statement("gov/federal", "alias", "Federale Staat", "text", lang="nl",
+                                          source="editorial")], [], at="2026-01-01T00:00:00+00:00")
+        for path in pages:
+            assert client.get(path, headers={"Accept-Encoding": "gzip"}).status_code == 200
+        assert "Federale Staat" in client.get("/nl/entity/gov/federal").text
+        assert before() is None and state.sweeps == 0

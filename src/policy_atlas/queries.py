@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import threading
+import weakref
 from collections import OrderedDict, defaultdict
 from functools import cache, cached_property
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple
@@ -98,7 +99,7 @@ class _Stream:
     (read per chunk of subjects unless the atlas is held complete). `len()` is a count in the store."""
 
     def __init__(self, atlas: Atlas):
-        self._atlas = atlas
+        self._atlas = weakref.proxy(atlas)  # no cycle: a replaced version is freed without the cyclic collector
 
     def __iter__(self) -> Iterator[Statement]:
         atlas = self._atlas
@@ -135,9 +136,12 @@ class Atlas:
             self.statements: list[Statement] | _Stream = list(statements)
             self._index()
         else:
-            self.by_subject = Lookup(lambda keys: self._read(keys, objects=False), self.CACHE)
-            self.by_object = Lookup(lambda keys: self._read(keys, objects=True), self.CACHE)
-            self.names = Lookup(self._read_names, sys.maxsize)  # small beside statements: never dropped
+            # the lookups reach back through a weak reference, so the atlas holds no cycle: a replaced version is
+            # freed as soon as its last request ends, and a frozen heap (web.app) does not keep it
+            atlas = weakref.proxy(self)
+            self.by_subject = Lookup(lambda keys: atlas._read(keys, objects=False), self.CACHE)
+            self.by_object = Lookup(lambda keys: atlas._read(keys, objects=True), self.CACHE)
+            self.names = Lookup(lambda keys: atlas._read_names(keys), sys.maxsize)  # small: never dropped
             self.statements = _Stream(self)
             self._walks: dict[tuple[str, bool], tuple[int, int, int]] = {}
 

@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -20,7 +21,9 @@ access_log = logging.getLogger("policy_atlas.access")
 UNCACHED = ("/healthz", "/readyz", "/metrics")  # static files too are kept (compressed once) per version
 LOCAL = {"127.0.0.1", "localhost", "::1"}
 KEYED = (b"accept", b"accept-language")  # request headers a page may vary on (content negotiation)
-PINNED = "atlas.loaded"  # the scope key under which the response cache pins the version a request is answered from
+# The scope key under which the response cache pins the version a request is answered from: a weak reference
+# (the cache holds the version itself while it answers), so a request's cyclic garbage never keeps a version alive.
+PINNED = "atlas.loaded"
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -111,7 +114,7 @@ class Caching:
             return await self.app(scope, receive, send)
         cookie = _header(scope, b"cookie")
         loaded = self.state.loaded_recently() or await anyio.to_thread.run_sync(self.state.loaded)
-        scope[PINNED] = loaded
+        scope[PINNED] = weakref.ref(loaded)
         validators = _validators(self.code, loaded, self.max_age, cookie)
         if _fresh(scope, validators[0][1], None if cookie else loaded.changed):
             await send({"type": "http.response.start", "status": 304, "headers": list(validators)})
@@ -174,7 +177,7 @@ class Caching:
         for template, hits in scopes:
             if time.monotonic() > deadline:
                 break
-            scope = {**template, PINNED: loaded}
+            scope = {**template, PINNED: weakref.ref(loaded)}
             validators = _validators(self.code, loaded, self.max_age)
             status, headers, body = await _answer(self.app, scope, _no_body, _discard, validators)
             if status == 200 and _storable(headers):
