@@ -127,8 +127,8 @@ class AtlasState:
                 _freeze()
                 self._replaced.append(weakref.ref(self._loaded))
                 self._loaded = loaded
-            logging.getLogger("policy_atlas").info("atlas version %s loaded (%.2f CPU s in its thread); %d objects frozen",
-                                                   loaded.version, time.thread_time() - start, gc.get_freeze_count())
+            logging.getLogger("policy_atlas").info("atlas version %s loaded (%.2f CPU s in its thread)",
+                                                   loaded.version, time.thread_time() - start)
             sweep = threading.Timer(self.SWEEP_AFTER, self._sweep)
             sweep.daemon = True
             sweep.start()
