@@ -615,17 +615,33 @@ def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang
             out[section].append(f)
             if today and not day and not first <= today <= last:
                 ended.add(f.key)
-    reached, region = {f.eid for f in out["subsidies_received"]}, mun.region
-    for f, section, first, last, area in _governed(atlas, tuple(govs), lang):
-        if day and not first <= day <= last or area and area != region or f.eid in reached:
-            continue
-        reached.add(f.eid)
-        out[section].append(f)
-        if today and not day and not first <= today <= last:
-            ended.add(f.key)
     if ended:
         out = {section: sorted(rows, key=lambda f: f.key in ended) for section, rows in out.items()}
+    reached = {f.eid for f in out["subsidies_received"]}
+    for section, (rows, once) in _governed(atlas, tuple(govs), lang).items():
+        out[section] = _applying(rows, day, today, mun.region, reached if section == "subsidies_open" else None, once)
     return out
+
+
+def _applying(rows: list[tuple], day: dt.date | None, today: dt.date | None, region: str,
+              reached: set[str] | None, once: bool) -> list[Found]:
+    """The items of one list of `_governed` that apply in the region (on `day`, else in every period, those
+    in force `today` first), each once (its first applicable row), leaving out those `reached` otherwise. One
+    pass over the list, short when every item has one row (`once`)."""
+    if day:
+        kept = [r for r in rows if r[1] <= day <= r[2] and (not r[3] or r[3] == region)]
+    else:
+        kept = [r for r in rows if not r[3] or r[3] == region]
+    if reached or not once:
+        seen, unique = set(reached or ()), []
+        for r in kept:
+            if r[0].eid not in seen:
+                seen.add(r[0].eid)
+                unique.append(r)
+        kept = unique
+    if day or not today:
+        return [r[0] for r in kept]
+    return [r[0] for r in kept if r[1] <= today <= r[2]] + [r[0] for r in kept if not r[1] <= today <= r[2]]
 
 
 def _received(atlas: Atlas, mun: gaz.Municipality, lang: str) -> list[tuple]:
@@ -644,11 +660,12 @@ def _received(atlas: Atlas, mun: gaz.Municipality, lang: str) -> list[tuple]:
     return atlas.derived(("received", mun.nis, lang), build)
 
 
-def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> list[tuple]:
-    """What these (government, why) run, as (Found, section, first day, last day, region) ordered as a profile
-    lists them (by label, then government and statement order: the first applicable row of an item is the one
-    `_dedupe` would keep); subsidies with named recipients never apply through a government, open ones only in
-    their region (None: everywhere). Once per version, set of governments and language."""
+def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> dict[str, tuple[list[tuple], bool]]:
+    """What these (government, why) run, per profile list: its rows (Found, first day, last day, region) ordered
+    as a profile lists them (by label, then government and statement order: the first applicable row of an item
+    is the one `_dedupe` would keep), and whether each item has one row; subsidies with named recipients never
+    apply through a government, open ones only in their region (None: everywhere). Once per version, set of
+    governments and language."""
     def build(atlas: Atlas) -> list[tuple]:
         runs = [(i, st, first, last, area if kind == "Subsidy" else None, kind)
                 for i, st, first, last, area, named in _pointing(atlas, tuple(g for g, _ in govs), ("government",))
@@ -657,8 +674,11 @@ def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> lis
         atlas.read_names(st.subject for _, st, *_ in runs)
         rows = sorted(((atlas.label(run[1].subject, lang), n, run) for n, run in enumerate(runs)),
                       key=lambda r: (r[0].casefold(), r[1]))
-        return [(Found(label, st.subject, f"via {govs[i][1]}", st, None), PROFILE_SECTIONS[kind], first, last, area)
-                for label, _, (i, st, first, last, area, kind) in rows]
+        lists: dict[str, list[tuple]] = defaultdict(list)
+        for label, _, (i, st, first, last, area, kind) in rows:
+            lists[PROFILE_SECTIONS[kind]].append((Found(label, st.subject, f"via {govs[i][1]}", st, None), first,
+                                                  last, area))
+        return {section: (rows, len({r[0].eid for r in rows}) == len(rows)) for section, rows in lists.items()}
     return atlas.derived(("governed", govs, lang), build)
 
 
@@ -743,8 +763,10 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
                  "as_of": day.isoformat() if day else None, "status_on": today.isoformat(),
                  "history": history(mun, lang), "governments": [], "subsidies_received": [], "bodies_taking_part": [],
                  **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}, "sections": {}}
-    shown, out["sections"]["governments"] = paged(govs, page_size, page if section == "governments" else 1)
-    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown]
+    view = first if section != "governments" else None
+    shown, where = paged(_by_level(govs), page_size, page if section == "governments" else 1)
+    out["sections"]["governments"] = {**where, "first_view": view}
+    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown[:view]]
     found = profile_found(atlas, mun, day, lang, govs, today)
     shown = {}
     for name in PROFILE_LISTS:
@@ -757,6 +779,17 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     out["livcr"] = livcr_status(atlas, mun, day)
     out["shown_currency"] = shown_currency(atlas, out)
     return out
+
+
+def _by_level(govs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Competent governments one of each level in turn (federal, region, community, …: the first government of
+    each reason, then the second, …), so that a short list names every level."""
+    count: dict[str, int] = defaultdict(int)
+    ranked = []
+    for n, (gid, why) in enumerate(govs):
+        ranked.append((count[why], n, (gid, why)))
+        count[why] += 1
+    return [gov for *_, gov in sorted(ranked)]
 
 
 def profile_items(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
