@@ -175,6 +175,19 @@ def test_compare_counts_whole_lists_and_shows_the_differences_first(big):
     assert f"The first 25 of {grants['total']} rows, those that differ first" in html
 
 
+def test_the_curators_compare_page_lists_25_of_each_group_with_its_total(big):
+    data = big.get(f"/api/compare/{LIEGE}", params={"first": "2015-12-31", "second": "2017-06-01", "lang": "en"}).json()
+    grants = next(s for s in data["sections"] if s["section"] == "subsidies_received")
+    later = queries.profile_found(_atlas(big), gaz.load().get(LIEGE), dt.date(2017, 6, 1))["subsidies_received"]
+    before = {f.eid for f in queries.profile_found(_atlas(big), gaz.load().get(LIEGE), dt.date(2015, 12, 31))[
+        "subsidies_received"]}
+    assert grants["totals"]["only_second"] == len({f.eid for f in later} - before) >= EXTRA
+    assert [i["id"] for i in grants["only_second"]] == [f.eid for f in later if f.eid not in before][:25]
+    assert grants["totals"]["both"] == len(grants["both"]) and grants["totals"]["only_first"] == len(grants["only_first"])
+    html = big.get(f"/en/compare/{LIEGE}", params={"first": "2015-12-31", "second": "2017-06-01"}).text
+    assert f"and {grants['totals']['only_second'] - 25} more" in html
+
+
 def test_incoming_relations_are_paged_per_property(big):
     data = big.get("/api/entity/gov/flanders").json()
     governed = next(g for g in data["incoming"] if g["property"] == "government")

@@ -852,6 +852,28 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
     return out
 
 
+def compare_groups(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date, lang: str = "nl",
+                   sections: tuple[str, ...] = PROFILE_LISTS, today: dt.date | None = None,
+                   limit: int | None = PAGE_SIZE) -> list[dict]:
+    """Two days side by side, per list: the items that applied only on the first day, on both, only on the
+    second (each entity once, in the profile's order), the first `limit` of each group with their details
+    (an item of the first day's profile, or of the second's for `only_second`) and each group's total."""
+    today = today or dt.date.today()
+    govs = competent_governments(atlas, mun)
+    a, b = profile_found(atlas, mun, first, lang, govs), profile_found(atlas, mun, second, lang, govs)
+    out = []
+    for section in sections:
+        left, right = {f.eid: f for f in a[section]}, {f.eid: f for f in b[section]}
+        groups = {"only_first": [(f, first) for k, f in left.items() if k not in right],
+                  "both": [(f, first) for k, f in left.items() if k in right],
+                  "only_second": [(f, second) for k, f in right.items() if k not in left]}
+        _prefetch(atlas, [f.eid for rows in groups.values() for f, _ in rows[:limit]])
+        out.append({"section": section, **{name: [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
+                                                  for f, day in rows[:limit]] for name, rows in groups.items()},
+                    "totals": {name: len(rows) for name, rows in groups.items()}})
+    return out
+
+
 def _dedupe(found: list[Found]) -> list[Found]:
     """Each (entity, predecessor) once, with the first reason found, ordered by label then predecessor."""
     seen: dict[tuple, Found] = {}
