@@ -154,7 +154,8 @@ class Atlas:
         """The atlas at the store's current version; read whole in the same transaction when it is small."""
         with engine.connect() as conn:
             head = store.read.view_head(conn)
-            atlas = cls(head.entities, (), head.sources, head.build, head.version, engine)
+            types = {sys.intern(eid): sys.intern(kind) for eid, kind in head.entities.items()}  # ids shared by versions
+            atlas = cls(types, (), head.sources, head.build, head.version, engine)
             atlas._count = head.count
             if head.count <= cls.CACHE:
                 subjects: dict[str, list[Statement]] = defaultdict(list)
@@ -175,12 +176,13 @@ class Atlas:
             self.by_subject[st.subject].append(st)
             if st.value_type == "entity":
                 self.by_object[st.value].append(st)
-        self.names: dict[str, tuple[str, ...]] | Lookup = _names(_name_rows(self.statements))
+        self.names: dict[str, str] | Lookup = _names(_name_rows(self.statements))
 
-    def _read_names(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
-        out = dict.fromkeys(keys, ())
+    def _read_names(self, keys: list[str]) -> dict[str, str]:
+        out = dict.fromkeys(keys, "")
         for i in range(0, len(keys), store.read.IN_CHUNK):
-            out.update(_names(self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK]))))
+            rows = self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK]))
+            out.update(_names(rows))
         return out
 
     def read_names(self, eids: Iterable[str] | None = None) -> None:
@@ -301,8 +303,12 @@ class Atlas:
     def labels(self, eid: str) -> dict[str, str]:
         """The entity's names per language (deprecated ones left out), kept apart from its statements: labelling
         thousands of entities (`read_names` first) reads no entity's statements."""
-        names = self.names.get(eid, ())
-        return dict(zip(names[::2], names[1::2]))
+        names = self.names.get(eid, "")
+        if not names:
+            return {}
+        names = names.split(NAME_SEP)
+        out = dict(zip(names[::2], names[1::2]))
+        return {lang or None: name for lang, name in out.items()} if "" in out else out
 
     def values(self, eid: str, prop: str, day: dt.date | None = None) -> list[Statement]:
         out = [s for s in self.by_subject.get(eid, ()) if s.prop == prop]
@@ -437,15 +443,19 @@ def _name_rows(statements: Iterable[Statement]) -> Iterator[tuple]:
     return ((st.subject, st.lang, st.value, st.rank) for st in statements if st.prop == "name")
 
 
-def _names(rows: Iterable[tuple]) -> dict[str, tuple[str, ...]]:
-    """eid -> its names as (language, name, language, name, …) from (subject, lang, value, rank) rows of name
-    statements in statement order, withdrawn ones left out, the later of two in one language winning; kept flat
-    with shared language codes (a third of the size of a dict per entity)."""
+NAME_SEP = "\x1f"  # the unit separator: in no name (a name is one line of text)
+
+
+def _names(rows: Iterable[tuple]) -> dict[str, str]:
+    """eid -> its names as one string "language␟name␟language␟name…" (NAME_SEP) from (subject, lang, value, rank)
+    rows of name statements in statement order, withdrawn ones left out, the later of two in one language winning.
+    One string per entity under its interned id (shared with `types`): a fraction of the memory of a dict or tuple
+    per entity, which matters when every entity's names are kept for a version (two versions live in a reload)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for subject, lang, value, rank in rows:
         if rank != "deprecated":
-            out[subject][lang and sys.intern(lang)] = value
-    return {eid: tuple(x for pair in names.items() for x in pair) for eid, names in out.items()}
+            out[subject][lang or ""] = value
+    return {sys.intern(eid): NAME_SEP.join(x for pair in names.items() for x in pair) for eid, names in out.items()}
 
 
 def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
