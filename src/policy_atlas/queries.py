@@ -80,6 +80,13 @@ class Lookup:
     def __contains__(self, key: str) -> bool:
         return bool(self[key])
 
+    def clear(self) -> None:
+        """Forget what is cached (unless the lookup holds the whole atlas)."""
+        with self._lock:
+            if not self.complete:
+                self._cache.clear()
+                self._size = 0
+
     def holds(self, key: str) -> bool:
         """Whether the key is cached (its statements known without a query)."""
         return self.complete or key in self._cache
@@ -124,7 +131,8 @@ class Atlas:
     a list of statements in memory instead, for tests and datasets not in a store. What is computed from the
     whole atlas is memoised per atlas with `derived`."""
 
-    CACHE = 60_000  # statements cached per lookup; an atlas this small is read whole at open
+    CACHE = 60_000  # an atlas with at most this many current statements is read whole at open
+    KEEP = 15_000  # statements each lookup of a larger one keeps (~1 kB each; two versions live during a reload)
 
     def __init__(self, types: dict[str, str], statements: Iterable[Statement] = (), sources: dict | None = None,
                  build: dict | None = None, version: str = "0", engine: Engine | None = None):
@@ -138,9 +146,9 @@ class Atlas:
         else:
             # the lookups reach back through a weak reference, so the atlas holds no cycle: a replaced version is
             # freed as soon as its last request ends, and a frozen heap (web.app) does not keep it
-            atlas = weakref.proxy(self)
-            self.by_subject = Lookup(lambda keys: atlas._read(keys, objects=False), self.CACHE)
-            self.by_object = Lookup(lambda keys: atlas._read(keys, objects=True), self.CACHE)
+            atlas, keep = weakref.proxy(self), min(self.CACHE, self.KEEP)
+            self.by_subject = Lookup(lambda keys: atlas._read(keys, objects=False), keep)
+            self.by_object = Lookup(lambda keys: atlas._read(keys, objects=True), keep)
             self.names = Lookup(lambda keys: atlas._read_names(keys), sys.maxsize)  # small: never dropped
             self.statements = _Stream(self)
             self._walks: dict[tuple[str, bool], tuple[int, int, int]] = {}
@@ -189,10 +197,21 @@ class Atlas:
         """Read the names of many entities (every entity: None) in a few queries, before labelling them; costs
         nothing when the atlas holds them. Names are kept for the version (a few tens of MB at 100×)."""
         if isinstance(self.names, Lookup) and not self.names.complete:
-            if eids is None:
-                self.names.fill(_names(self.select(NAME_COLUMNS, prop="name")), complete=True)
+            if eids is None:  # a chunk of ids per query: one chunk's rows at a time, not all 130k names' at 100×
+                everyone = list(self.types)
+                for i in range(0, len(everyone), store.read.IN_CHUNK):
+                    rows = self.select(NAME_COLUMNS, prop="name", subject=tuple(everyone[i:i + store.read.IN_CHUNK]))
+                    self.names.fill(_names(rows))
+                self.names.fill({}, complete=True)
             else:
                 self.names.load(eids)
+
+    def forget_reads(self) -> None:
+        """Empty the statement lookups (an atlas read whole keeps them): what the once-per-version figures read in
+        their whole-atlas passes is not what pages ask next, and would stay for the version."""
+        if self.engine is not None:
+            self.by_subject.clear()
+            self.by_object.clear()
 
     READ_AHEAD = 256
 
