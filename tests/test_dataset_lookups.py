@@ -37,3 +37,28 @@ def test_the_values_of_one_record_share_its_dates_source_locator_and_quote(tmp_p
     assert shared(grants[0]) == shared(grants[1])
     assert grants[0].locator.startswith("fn 67; line ") and str(grants[0].valid_from) == "2016"
     assert len({st.id for st in grants}) == 2
+
+
+def test_numbers_dates_and_booleans_read_again_are_equal_and_of_their_type():
+    """The event reader makes each (tag, text) of a number, date, boolean or null once: read again, or beside a
+    float of the same value or a quoted copy, each keeps the type the loader gives it; a bad date is refused each
+    time."""
+    import datetime as dt
+
+    import pytest
+    import yaml
+
+    text = ("a: [1, 1.0, '1', true, 'true', null, ~, 2016-02-03, '2016-02-03', 2016-02-03 10:00:00, 0x10, .inf]\n"
+            "b: {n: 1, f: 1.0, d: 2016-02-03}\n")
+    expected = {"a": [1, 1.0, "1", True, "true", None, None, dt.date(2016, 2, 3), "2016-02-03",
+                      dt.datetime(2016, 2, 3, 10, 0), 16, float("inf")], "b": {"n": 1, "f": 1.0, "d": dt.date(2016, 2, 3)}}
+    strip = lambda x: ({k: strip(v) for k, v in x.items() if k != dataset.LINE_KEY} if isinstance(x, dict)
+                       else [strip(v) for v in x] if isinstance(x, list) else x)
+    for _ in range(2):
+        got = strip(dataset.load_yaml(text))
+        assert got == expected == strip(yaml.load(text, Loader=dataset._LineLoader))
+        assert [type(v) for v in got["a"]] == [type(v) for v in expected["a"]]
+        assert [type(v) for v in got["b"].values()] == [int, float, dt.date]
+    for _ in range(2):
+        with pytest.raises(yaml.MarkedYAMLError, match="impossible date"):
+            dataset.load_yaml("a: 2019-02-31\n")

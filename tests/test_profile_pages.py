@@ -175,6 +175,19 @@ def test_compare_counts_whole_lists_and_shows_the_differences_first(big):
     assert f"The first 25 of {grants['total']} rows, those that differ first" in html
 
 
+def test_the_curators_compare_page_lists_25_of_each_group_with_its_total(big):
+    data = big.get(f"/api/compare/{LIEGE}", params={"first": "2015-12-31", "second": "2017-06-01", "lang": "en"}).json()
+    grants = next(s for s in data["sections"] if s["section"] == "subsidies_received")
+    later = queries.profile_found(_atlas(big), gaz.load().get(LIEGE), dt.date(2017, 6, 1))["subsidies_received"]
+    before = {f.eid for f in queries.profile_found(_atlas(big), gaz.load().get(LIEGE), dt.date(2015, 12, 31))[
+        "subsidies_received"]}
+    assert grants["totals"]["only_second"] == len({f.eid for f in later} - before) >= EXTRA
+    assert [i["id"] for i in grants["only_second"]] == [f.eid for f in later if f.eid not in before][:25]
+    assert grants["totals"]["both"] == len(grants["both"]) and grants["totals"]["only_first"] == len(grants["only_first"])
+    html = big.get(f"/en/compare/{LIEGE}", params={"first": "2015-12-31", "second": "2017-06-01"}).text
+    assert f"and {grants['totals']['only_second'] - 25} more" in html
+
+
 def test_incoming_relations_are_paged_per_property(big):
     data = big.get("/api/entity/gov/flanders").json()
     governed = next(g for g in data["incoming"] if g["property"] == "government")
@@ -214,10 +227,30 @@ def test_competent_governments_are_paged_too(big):
     first = queries.profile(atlas, liege, None, page_size=2)
     second = queries.profile(atlas, liege, None, page_size=2, section="governments", page=2)
     assert first["governments"] + second["governments"] == every
-    assert second["sections"]["governments"] == {"total": 3, "page": 2, "pages": 2, "page_size": 2}
+    assert second["sections"]["governments"] == {"total": 3, "page": 2, "pages": 2, "page_size": 2, "first_view": None}
     assert second["rules"] == first["rules"] and len(first["rules"]) == 2
     html = big.get(f"/en/municipality/{LIEGE}", params={"section": "governments", "page": 1}).text
     assert html.count('href="/en/entity/gov/') >= 3 and 'id="list-governments"' in html
+
+
+def test_the_first_view_names_every_level_of_government_first(big, monkeypatch):
+    from policy_atlas.web import pages
+
+    govs = [("gov/a", "federal"), ("gov/b", "federal"), ("gov/c", "region:wallonia"), ("gov/d", "community:french"),
+            ("gov/e", "region:wallonia")]
+    assert queries._by_level(govs) == [govs[0], govs[2], govs[3], govs[1], govs[4]]
+    liege, atlas = gaz.load().get(LIEGE), _atlas(big)
+    first = queries.profile(atlas, liege, None, page_size=PAGE_SIZE, first=2)
+    assert [g["why"] for g in first["governments"]] == ["federal", "region:wallonia"]
+    assert first["sections"]["governments"] == {"total": 3, "page": 1, "pages": 1, "page_size": 25, "first_view": 2}
+    assert len(first["rules"]) == 2 and first["sections"]["rules"]["first_view"] == 2
+    monkeypatch.setattr(pages, "FIRST_VIEW", 2)
+    html = big.get(f"/en/municipality/{LIEGE}", params={"as_of": "2016-06-02"}).text
+    assert html.count('<a href="/en/entity/gov/') == 2
+    assert (f'<a href="/en/municipality/{LIEGE}?as_of=2016-06-02&amp;section=governments#list-governments">'
+            "Competent governments and their services: all 3 →</a>") in html
+    every = big.get(f"/en/municipality/{LIEGE}", params={"as_of": "2016-06-02", "section": "governments"}).text
+    assert every.count('<a href="/en/entity/gov/') == 3
 
 
 def test_a_store_view_with_a_small_cache_gives_the_same_pages(big, big_db, monkeypatch):

@@ -341,3 +341,28 @@ def test_a_curation_write_and_an_index_write_at_the_same_time_both_succeed(tmp_p
         assert conn.execute(select(func.count()).select_from(curation.audit_log)
                             .where(curation.audit_log.c.action == "test")).scalar() == 2
     assert [h["id"] for h in index.search("huis")] == ["org/one"]
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+def test_documents_written_in_chunks_make_the_same_index(request, monkeypatch, engine_name):
+    """The writer turns documents into rows a chunk at a time (bounded memory at 100×): written 7 at a time, the
+    tables hold the same rows, and search answers the same, as written in one piece."""
+    atlas = Atlas.open(store.connect(request.getfixturevalue("atlas_db" if engine_name == "sqlite" else "pg_atlas_db")))
+    engine, key = Index.open(atlas).engine, tables.key_of(atlas.engine, atlas.version)
+    held, insert = [], tables._insert if engine_name == "sqlite" else tables._copy
+    monkeypatch.setattr(tables, insert.__name__, lambda conn, parts: held.append(len(parts[0])) or insert(conn, parts))
+
+    def written(chunk: int) -> tuple[list, list]:
+        with engine.begin() as conn:
+            tables.lock(conn)
+            tables.write(conn, key, search_rows(atlas), chunk=chunk)
+        with engine.connect() as conn:
+            rows = [sorted(conn.execute(select(*t.c).select_from(t)).all()) for t in tables.TABLES]
+        index = Index(engine)
+        return rows, [(index.search(q, **filters), index.facets(q, **filters)) for q, filters in QUERIES[:12]]
+
+    whole = written(10**6)
+    assert held == [len(whole[0][0])] and len(held) == 1 and held[0] > 1000
+    held.clear()
+    assert written(7) == whole
+    assert max(held) == 7 and len(held) == -(-len(whole[0][0]) // 7)

@@ -118,6 +118,7 @@ class _DateError(yaml.constructor.ConstructorError):
 _STR, _MAP, _SEQ = ("tag:yaml.org,2002:" + kind for kind in ("str", "map", "seq"))
 _MERGE = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> its implicit tag (a tag depends on the text alone)
+_SCALARS: dict[tuple[str, str], Any] = {}  # (tag, text) -> the number, date, boolean or None it makes
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -215,7 +216,7 @@ def load_yaml(text: str) -> Any:
 
 
 def _from_events(loader: _LineLoader) -> Any:
-    get, resolve, scalar, plain = loader.get_event, loader.resolve, yaml.ScalarNode, _PLAIN_TAGS
+    get, resolve, scalar, plain, scalars = loader.get_event, loader.resolve, yaml.ScalarNode, _PLAIN_TAGS, _SCALARS
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     get()  # stream start
@@ -230,18 +231,23 @@ def _from_events(loader: _LineLoader) -> Any:
         event = get()
         kind = type(event)
         if kind is scalar_event:
-            tag = event.tag
+            tag, value = event.tag, event.value
             if tag is None or tag == "!":
-                tag = plain.get(event.value) if event.implicit[0] else None
+                implicit = event.implicit
+                tag = plain.get(value) if implicit[0] else _STR if implicit[1] else None  # as `resolve` answers
                 if tag is None:
-                    tag = resolve(scalar, event.value, event.implicit)
+                    tag = resolve(scalar, value, implicit)
             if event.anchor is not None or tag == _MERGE:
                 raise _Unusual
-            if tag == _STR:
-                value = event.value
-            else:  # numbers, dates, booleans, null
-                value = loader.construct_object(scalar(tag, event.value, event.start_mark, event.end_mark,
-                                                       event.style), deep=True)
+            if tag != _STR:  # numbers, dates, booleans, null: immutable, made once per text
+                text = value
+                value = scalars.get((tag, text), _NO_KEY)
+                if value is _NO_KEY:
+                    value = loader.construct_object(scalar(tag, text, event.start_mark, event.end_mark, event.style),
+                                                    deep=True)
+                    if len(scalars) > 50_000:
+                        scalars.clear()
+                    scalars[tag, text] = value
         elif kind is mapping_start or kind is sequence_start:
             mapping = kind is mapping_start
             if event.tag not in (None, "!", _MAP if mapping else _SEQ) or event.anchor is not None:

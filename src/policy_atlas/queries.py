@@ -80,6 +80,13 @@ class Lookup:
     def __contains__(self, key: str) -> bool:
         return bool(self[key])
 
+    def clear(self) -> None:
+        """Forget what is cached (unless the lookup holds the whole atlas)."""
+        with self._lock:
+            if not self.complete:
+                self._cache.clear()
+                self._size = 0
+
     def holds(self, key: str) -> bool:
         """Whether the key is cached (its statements known without a query)."""
         return self.complete or key in self._cache
@@ -124,7 +131,8 @@ class Atlas:
     a list of statements in memory instead, for tests and datasets not in a store. What is computed from the
     whole atlas is memoised per atlas with `derived`."""
 
-    CACHE = 60_000  # statements cached per lookup; an atlas this small is read whole at open
+    CACHE = 60_000  # an atlas with at most this many current statements is read whole at open
+    KEEP = 15_000  # statements each lookup of a larger one keeps (~1 kB each; two versions live during a reload)
 
     def __init__(self, types: dict[str, str], statements: Iterable[Statement] = (), sources: dict | None = None,
                  build: dict | None = None, version: str = "0", engine: Engine | None = None):
@@ -138,9 +146,9 @@ class Atlas:
         else:
             # the lookups reach back through a weak reference, so the atlas holds no cycle: a replaced version is
             # freed as soon as its last request ends, and a frozen heap (web.app) does not keep it
-            atlas = weakref.proxy(self)
-            self.by_subject = Lookup(lambda keys: atlas._read(keys, objects=False), self.CACHE)
-            self.by_object = Lookup(lambda keys: atlas._read(keys, objects=True), self.CACHE)
+            atlas, keep = weakref.proxy(self), min(self.CACHE, self.KEEP)
+            self.by_subject = Lookup(lambda keys: atlas._read(keys, objects=False), keep)
+            self.by_object = Lookup(lambda keys: atlas._read(keys, objects=True), keep)
             self.names = Lookup(lambda keys: atlas._read_names(keys), sys.maxsize)  # small: never dropped
             self.statements = _Stream(self)
             self._walks: dict[tuple[str, bool], tuple[int, int, int]] = {}
@@ -154,7 +162,8 @@ class Atlas:
         """The atlas at the store's current version; read whole in the same transaction when it is small."""
         with engine.connect() as conn:
             head = store.read.view_head(conn)
-            atlas = cls(head.entities, (), head.sources, head.build, head.version, engine)
+            types = {sys.intern(eid): sys.intern(kind) for eid, kind in head.entities.items()}  # ids shared by versions
+            atlas = cls(types, (), head.sources, head.build, head.version, engine)
             atlas._count = head.count
             if head.count <= cls.CACHE:
                 subjects: dict[str, list[Statement]] = defaultdict(list)
@@ -175,22 +184,34 @@ class Atlas:
             self.by_subject[st.subject].append(st)
             if st.value_type == "entity":
                 self.by_object[st.value].append(st)
-        self.names: dict[str, tuple[str, ...]] | Lookup = _names(_name_rows(self.statements))
+        self.names: dict[str, str] | Lookup = _names(_name_rows(self.statements))
 
-    def _read_names(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
-        out = dict.fromkeys(keys, ())
+    def _read_names(self, keys: list[str]) -> dict[str, str]:
+        out = dict.fromkeys(keys, "")
         for i in range(0, len(keys), store.read.IN_CHUNK):
-            out.update(_names(self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK]))))
+            rows = self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK]))
+            out.update(_names(rows))
         return out
 
     def read_names(self, eids: Iterable[str] | None = None) -> None:
         """Read the names of many entities (every entity: None) in a few queries, before labelling them; costs
         nothing when the atlas holds them. Names are kept for the version (a few tens of MB at 100×)."""
         if isinstance(self.names, Lookup) and not self.names.complete:
-            if eids is None:
-                self.names.fill(_names(self.select(NAME_COLUMNS, prop="name")), complete=True)
+            if eids is None:  # a chunk of ids per query: one chunk's rows at a time, not all 130k names' at 100×
+                everyone = list(self.types)
+                for i in range(0, len(everyone), store.read.IN_CHUNK):
+                    rows = self.select(NAME_COLUMNS, prop="name", subject=tuple(everyone[i:i + store.read.IN_CHUNK]))
+                    self.names.fill(_names(rows))
+                self.names.fill({}, complete=True)
             else:
                 self.names.load(eids)
+
+    def forget_reads(self) -> None:
+        """Empty the statement lookups (an atlas read whole keeps them): what the once-per-version figures read in
+        their whole-atlas passes is not what pages ask next, and would stay for the version."""
+        if self.engine is not None:
+            self.by_subject.clear()
+            self.by_object.clear()
 
     READ_AHEAD = 256
 
@@ -301,8 +322,12 @@ class Atlas:
     def labels(self, eid: str) -> dict[str, str]:
         """The entity's names per language (deprecated ones left out), kept apart from its statements: labelling
         thousands of entities (`read_names` first) reads no entity's statements."""
-        names = self.names.get(eid, ())
-        return dict(zip(names[::2], names[1::2]))
+        names = self.names.get(eid, "")
+        if not names:
+            return {}
+        names = names.split(NAME_SEP)
+        out = dict(zip(names[::2], names[1::2]))
+        return {lang or None: name for lang, name in out.items()} if "" in out else out
 
     def values(self, eid: str, prop: str, day: dt.date | None = None) -> list[Statement]:
         out = [s for s in self.by_subject.get(eid, ()) if s.prop == prop]
@@ -437,15 +462,19 @@ def _name_rows(statements: Iterable[Statement]) -> Iterator[tuple]:
     return ((st.subject, st.lang, st.value, st.rank) for st in statements if st.prop == "name")
 
 
-def _names(rows: Iterable[tuple]) -> dict[str, tuple[str, ...]]:
-    """eid -> its names as (language, name, language, name, …) from (subject, lang, value, rank) rows of name
-    statements in statement order, withdrawn ones left out, the later of two in one language winning; kept flat
-    with shared language codes (a third of the size of a dict per entity)."""
+NAME_SEP = "\x1f"  # the unit separator: in no name (a name is one line of text)
+
+
+def _names(rows: Iterable[tuple]) -> dict[str, str]:
+    """eid -> its names as one string "language␟name␟language␟name…" (NAME_SEP) from (subject, lang, value, rank)
+    rows of name statements in statement order, withdrawn ones left out, the later of two in one language winning.
+    One string per entity under its interned id (shared with `types`): a fraction of the memory of a dict or tuple
+    per entity, which matters when every entity's names are kept for a version (two versions live in a reload)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for subject, lang, value, rank in rows:
         if rank != "deprecated":
-            out[subject][lang and sys.intern(lang)] = value
-    return {eid: tuple(x for pair in names.items() for x in pair) for eid, names in out.items()}
+            out[subject][lang or ""] = value
+    return {sys.intern(eid): NAME_SEP.join(x for pair in names.items() for x in pair) for eid, names in out.items()}
 
 
 def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
@@ -615,17 +644,33 @@ def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang
             out[section].append(f)
             if today and not day and not first <= today <= last:
                 ended.add(f.key)
-    reached, region = {f.eid for f in out["subsidies_received"]}, mun.region
-    for f, section, first, last, area in _governed(atlas, tuple(govs), lang):
-        if day and not first <= day <= last or area and area != region or f.eid in reached:
-            continue
-        reached.add(f.eid)
-        out[section].append(f)
-        if today and not day and not first <= today <= last:
-            ended.add(f.key)
     if ended:
         out = {section: sorted(rows, key=lambda f: f.key in ended) for section, rows in out.items()}
+    reached = {f.eid for f in out["subsidies_received"]}
+    for section, (rows, once) in _governed(atlas, tuple(govs), lang).items():
+        out[section] = _applying(rows, day, today, mun.region, reached if section == "subsidies_open" else None, once)
     return out
+
+
+def _applying(rows: list[tuple], day: dt.date | None, today: dt.date | None, region: str,
+              reached: set[str] | None, once: bool) -> list[Found]:
+    """The items of one list of `_governed` that apply in the region (on `day`, else in every period, those
+    in force `today` first), each once (its first applicable row), leaving out those `reached` otherwise. One
+    pass over the list, short when every item has one row (`once`)."""
+    if day:
+        kept = [r for r in rows if r[1] <= day <= r[2] and (not r[3] or r[3] == region)]
+    else:
+        kept = [r for r in rows if not r[3] or r[3] == region]
+    if reached or not once:
+        seen, unique = set(reached or ()), []
+        for r in kept:
+            if r[0].eid not in seen:
+                seen.add(r[0].eid)
+                unique.append(r)
+        kept = unique
+    if day or not today:
+        return [r[0] for r in kept]
+    return [r[0] for r in kept if r[1] <= today <= r[2]] + [r[0] for r in kept if not r[1] <= today <= r[2]]
 
 
 def _received(atlas: Atlas, mun: gaz.Municipality, lang: str) -> list[tuple]:
@@ -644,11 +689,12 @@ def _received(atlas: Atlas, mun: gaz.Municipality, lang: str) -> list[tuple]:
     return atlas.derived(("received", mun.nis, lang), build)
 
 
-def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> list[tuple]:
-    """What these (government, why) run, as (Found, section, first day, last day, region) ordered as a profile
-    lists them (by label, then government and statement order: the first applicable row of an item is the one
-    `_dedupe` would keep); subsidies with named recipients never apply through a government, open ones only in
-    their region (None: everywhere). Once per version, set of governments and language."""
+def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> dict[str, tuple[list[tuple], bool]]:
+    """What these (government, why) run, per profile list: its rows (Found, first day, last day, region) ordered
+    as a profile lists them (by label, then government and statement order: the first applicable row of an item
+    is the one `_dedupe` would keep), and whether each item has one row; subsidies with named recipients never
+    apply through a government, open ones only in their region (None: everywhere). Once per version, set of
+    governments and language."""
     def build(atlas: Atlas) -> list[tuple]:
         runs = [(i, st, first, last, area if kind == "Subsidy" else None, kind)
                 for i, st, first, last, area, named in _pointing(atlas, tuple(g for g, _ in govs), ("government",))
@@ -657,8 +703,11 @@ def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> lis
         atlas.read_names(st.subject for _, st, *_ in runs)
         rows = sorted(((atlas.label(run[1].subject, lang), n, run) for n, run in enumerate(runs)),
                       key=lambda r: (r[0].casefold(), r[1]))
-        return [(Found(label, st.subject, f"via {govs[i][1]}", st, None), PROFILE_SECTIONS[kind], first, last, area)
-                for label, _, (i, st, first, last, area, kind) in rows]
+        lists: dict[str, list[tuple]] = defaultdict(list)
+        for label, _, (i, st, first, last, area, kind) in rows:
+            lists[PROFILE_SECTIONS[kind]].append((Found(label, st.subject, f"via {govs[i][1]}", st, None), first,
+                                                  last, area))
+        return {section: (rows, len({r[0].eid for r in rows}) == len(rows)) for section, rows in lists.items()}
     return atlas.derived(("governed", govs, lang), build)
 
 
@@ -743,8 +792,10 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
                  "as_of": day.isoformat() if day else None, "status_on": today.isoformat(),
                  "history": history(mun, lang), "governments": [], "subsidies_received": [], "bodies_taking_part": [],
                  **{k: [] for k in dict.fromkeys(PROFILE_SECTIONS.values())}, "sections": {}}
-    shown, out["sections"]["governments"] = paged(govs, page_size, page if section == "governments" else 1)
-    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown]
+    view = first if section != "governments" else None
+    shown, where = paged(_by_level(govs), page_size, page if section == "governments" else 1)
+    out["sections"]["governments"] = {**where, "first_view": view}
+    out["governments"] = [{"id": g, "label": atlas.label(g, lang), "why": why} for g, why in shown[:view]]
     found = profile_found(atlas, mun, day, lang, govs, today)
     shown = {}
     for name in PROFILE_LISTS:
@@ -757,6 +808,17 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
     out["livcr"] = livcr_status(atlas, mun, day)
     out["shown_currency"] = shown_currency(atlas, out)
     return out
+
+
+def _by_level(govs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Competent governments one of each level in turn (federal, region, community, …: the first government of
+    each reason, then the second, …), so that a short list names every level."""
+    count: dict[str, int] = defaultdict(int)
+    ranked = []
+    for n, (gid, why) in enumerate(govs):
+        ranked.append((count[why], n, (gid, why)))
+        count[why] += 1
+    return [gov for *_, gov in sorted(ranked)]
 
 
 def profile_items(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
@@ -816,6 +878,28 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
         both = sum(1 for k in left if k in right)
         out.append({"list": section, "rows": rows, "total": len(keys), "both": both,
                     "only_first": len(left) - both, "only_second": len(right) - both})
+    return out
+
+
+def compare_groups(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date, lang: str = "nl",
+                   sections: tuple[str, ...] = PROFILE_LISTS, today: dt.date | None = None,
+                   limit: int | None = PAGE_SIZE) -> list[dict]:
+    """Two days side by side, per list: the items that applied only on the first day, on both, only on the
+    second (each entity once, in the profile's order), the first `limit` of each group with their details
+    (an item of the first day's profile, or of the second's for `only_second`) and each group's total."""
+    today = today or dt.date.today()
+    govs = competent_governments(atlas, mun)
+    a, b = profile_found(atlas, mun, first, lang, govs), profile_found(atlas, mun, second, lang, govs)
+    out = []
+    for section in sections:
+        left, right = {f.eid: f for f in a[section]}, {f.eid: f for f in b[section]}
+        groups = {"only_first": [(f, first) for k, f in left.items() if k not in right],
+                  "both": [(f, first) for k, f in left.items() if k in right],
+                  "only_second": [(f, second) for k, f in right.items() if k not in left]}
+        _prefetch(atlas, [f.eid for rows in groups.values() for f, _ in rows[:limit]])
+        out.append({"section": section, **{name: [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
+                                                  for f, day in rows[:limit]] for name, rows in groups.items()},
+                    "totals": {name: len(rows) for name, rows in groups.items()}})
     return out
 
 

@@ -128,16 +128,3 @@ def _rfc3339(at: str) -> str:
 
 COMPARED = ("subsidies_received", "subsidies_open", "bodies_taking_part", "helplines", "services", "trainings", "tools",
             "plans", "rules", "bodies", "agencies")
-
-
-def compare(first: dict, second: dict) -> list[dict]:
-    """Two profiles of one municipality side by side: per section, what held only on the first day, on both,
-    only on the second."""
-    out = []
-    for section in COMPARED:
-        a = {i["id"]: i for i in first[section]}
-        b = {i["id"]: i for i in second[section]}
-        out.append({"section": section,
-                    "only_first": [a[k] for k in a if k not in b], "both": [a[k] for k in a if k in b],
-                    "only_second": [b[k] for k in b if k not in a]})
-    return out

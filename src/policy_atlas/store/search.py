@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import (Column, Index, Integer, String, Table, Text, column, create_engine, event, select, table, text,
@@ -134,63 +134,97 @@ def said(store: Engine, props: tuple[str, ...]) -> list[tuple]:
                             .where(c.current, c.prop.in_(props), c.rank != "deprecated")).all()
 
 
-def write(conn: Connection, key: str, rows: Iterable[dict]) -> None:
-    """Replace what the tables hold by `rows`, in the writer's turn (`lock`)."""
-    (_remake if conn.dialect.name == "sqlite" else _refill)(conn, _parts(rows))
+CHUNK = 2_000  # documents turned into rows and written at a time: the writer holds one chunk, not every document
+
+
+def write(conn: Connection, key: str, rows: Iterable[dict], chunk: int = CHUNK) -> None:
+    """Replace what the tables hold by `rows` (consumed as they come, `chunk` documents at a time), in the writer's
+    turn (`lock`)."""
+    sqlite = conn.dialect.name == "sqlite"
+    (_empty_sqlite if sqlite else _empty_postgresql)(conn)
+    for parts in _parts(rows, chunk):
+        (_insert if sqlite else _copy)(conn, parts)
+    (_index_sqlite if sqlite else _index_postgresql)(conn)
     if conn.execute(update(meta).where(meta.c.key == VERSION_KEY).values(value=key)).rowcount == 0:
         conn.execute(meta.insert().values(key=VERSION_KEY, value=key))
 
 
-def _remake(conn: Connection, parts: tuple[list[tuple], ...]) -> None:
-    """SQLite (a file of its own): the tables made again, the rows inserted, then indexes and full-text tables
-    built from them (several times faster than keeping them up row by row)."""
+def _empty_sqlite(conn: Connection) -> None:
+    """SQLite (a file of its own): the tables made again without their indexes; these and the full-text tables are
+    built once all rows are in (several times faster than keeping them up row by row)."""
     for name in FTS_TABLES:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     for tbl in reversed(TABLES):
         tbl.drop(conn, checkfirst=True)
-    for tbl, part in zip(TABLES, parts):
+    for tbl in TABLES:
         conn.execute(CreateTable(tbl))
+
+
+def _insert(conn: Connection, parts: tuple[list[tuple], ...]) -> None:
+    for tbl, part in zip(TABLES, parts):
         if part:
             conn.exec_driver_sql(f"INSERT INTO {tbl.name} ({', '.join(c.name for c in tbl.columns)}) "
                                  f"VALUES ({', '.join('?' * len(tbl.columns))})", part)
+
+
+def _index_sqlite(conn: Connection) -> None:
     for tbl in TABLES:
         for index in tbl.indexes:
             index.create(conn)
     for ddl, name in zip(SQLITE_FTS, FTS_TABLES):
         conn.exec_driver_sql(ddl)
-        conn.exec_driver_sql(f"INSERT INTO {name}({name}, rank) VALUES ('hashsize', 67108864)")  # fewer merges
+        conn.exec_driver_sql(f"INSERT INTO {name}({name}, rank) VALUES ('hashsize', {FTS_HASH})")
         conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
 
 
-def _refill(conn: Connection, parts: tuple[list[tuple], ...]) -> None:
-    """PostgreSQL (the store's tables): the rows deleted and copied in (a row-by-row INSERT costs a round trip
-    each; readers keep the previous rows until the commit), then the GIN indexes' pending lists merged (else
-    scanned linearly) and the tables analysed."""
+FTS_HASH = 64 * 2**20  # bytes of terms FTS5 gathers in memory before it writes a segment: fewer merges
+
+
+def _empty_postgresql(conn: Connection) -> None:
+    """PostgreSQL (the store's tables): the rows deleted (readers keep the previous rows until the commit)."""
     for tbl in reversed(TABLES):
         conn.execute(tbl.delete())
+
+
+def _copy(conn: Connection, parts: tuple[list[tuple], ...]) -> None:
+    """Rows copied in (a row-by-row INSERT costs a round trip each)."""
     for tbl, part in zip(TABLES, parts):
         with conn.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY {tbl.name} ({', '.join(c.name for c in tbl.columns)}) FROM STDIN") as copy:
                 for row in part:
                     copy.write_row(row)
+
+
+def _index_postgresql(conn: Connection) -> None:
+    """The GIN indexes' pending lists merged (else scanned linearly) and the tables analysed."""
     for index in ("ix_search_docs_tsv", "ix_search_names_tsv"):
         conn.execute(text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index})
     for tbl in TABLES:
         conn.exec_driver_sql(f"ANALYZE {tbl.name}")
 
 
-def _parts(rows: Iterable[dict]) -> tuple[list[tuple], ...]:
-    """The rows of each table, in TABLES order and column order."""
-    doc_rows, name_rows, region_rows, government_rows = [], [], [], []
+def _parts(rows: Iterable[dict], chunk: int) -> Iterator[tuple[list[tuple], ...]]:
+    """The rows of each table, in TABLES order and column order, per `chunk` documents (numbered on from one chunk
+    to the next)."""
     shown: dict[tuple, str] = {}  # few distinct lists
     as_json = lambda values: shown.get(tuple(values)) or shown.setdefault(tuple(values), json.dumps(values))
-    for doc, row in enumerate(rows, start=1):
+    doc = name = 0
+    parts: tuple[list[tuple], ...] = ([], [], [], [])
+    for row in rows:
+        doc += 1
+        doc_rows, name_rows, region_rows, government_rows = parts
         doc_rows.append((doc, row["id"], row["type"], row["tier"], row["start"], row["end"], row["sort_key"],
                          as_json(row["regions"]), as_json(row["governments"]), row["words"]))
-        name_rows += [(len(name_rows) + k, doc, name) for k, name in enumerate(dict.fromkeys(row["names"]), start=1)]
+        for shown_name in dict.fromkeys(row["names"]):
+            name += 1
+            name_rows.append((name, doc, shown_name))
         region_rows += [(r, doc) for r in dict.fromkeys(row["regions"])]
         government_rows += [(g, doc) for g in dict.fromkeys(row["governments"])]
-    return doc_rows, name_rows, sorted(region_rows), sorted(government_rows)
+        if len(doc_rows) == chunk:
+            yield doc_rows, name_rows, sorted(region_rows), sorted(government_rows)
+            parts = ([], [], [], [])
+    if parts[0]:
+        yield parts[0], parts[1], sorted(parts[2]), sorted(parts[3])
 
 
 def matching_docs(dialect: str, terms: list[str]) -> ColumnElement:

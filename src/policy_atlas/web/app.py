@@ -185,7 +185,7 @@ class _Loaded:
     function of the atlas that memoises with `atlas.derived`); the rest is made when first needed."""
 
     WARM = (Atlas.read_names, currency.of_atlas, landscape.key_figures, landscape.source_counts, annex.items,
-            search.index_of, network.all_relations, coverage.grants, coverage.livcr, timeline.items)
+            search.index_of, network.all_relations, coverage.grants, coverage.livcr, timeline.items, Atlas.forget_reads)
 
     def __init__(self, version: str, changed: float | None, atlas: Atlas):
         self.version, self.atlas = version, atlas

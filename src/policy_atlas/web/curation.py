@@ -13,6 +13,7 @@ from typing import Literal, Optional
 import yaml
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 
 from ..ingest import extract
 from ..curation import accounts, forms, history, proposals
@@ -524,6 +525,7 @@ class SectionChange(Model):
     only_first: list[dict]
     both: list[dict]
     only_second: list[dict]
+    totals: dict[str, int] = Field(description="each group's number of items (the lists show the first 25 of each)")
 
 
 class Comparison(Model):
@@ -537,14 +539,17 @@ class Comparison(Model):
 @page("/compare/{name}", "curation/compare.html", Comparison)
 def compare_dates(ctx: Ctx, name: str, first: dt.date = Query(dt.date(2015, 12, 31), description="the first day"),
                   second: dt.date = Query(dt.date(2018, 6, 30), description="the second day")) -> dict:
-    """What applied to a municipality on two days, side by side: only then, on both, only later."""
+    """What applied to a municipality on two days, side by side: only then, on both, only later; each group
+    lists its first 25 items and gives its total."""
     from .. import gazetteer
-    from ..queries import profile
+    from ..queries import compare_groups, livcr_status
 
     try:
         mun = gazetteer.load().resolve(name)
     except gazetteer.UnknownPlace as exc:
         raise HTTPException(404, str(exc)) from None
-    a, b = profile(ctx.atlas, mun, first, ctx.lang), profile(ctx.atlas, mun, second, ctx.lang)
-    return {"municipality": a["municipality"], "first": first.isoformat(), "second": second.isoformat(),
-            "sections": history.compare(a, b), "livcr": {"first": a["livcr"]["status"], "second": b["livcr"]["status"]}}
+    return {"municipality": {**mun.as_dict(), "id": mun.entity_id, "label": mun.name(ctx.lang)},
+            "first": first.isoformat(), "second": second.isoformat(),
+            "sections": compare_groups(ctx.atlas, mun, first, second, ctx.lang, history.COMPARED),
+            "livcr": {"first": livcr_status(ctx.atlas, mun, first)["status"],
+                      "second": livcr_status(ctx.atlas, mun, second)["status"]}}
