@@ -188,20 +188,22 @@ class Atlas:
 
     def _read_names(self, keys: list[str]) -> dict[str, str]:
         out = dict.fromkeys(keys, "")
-        for i in range(0, len(keys), store.read.IN_CHUNK):
-            rows = self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK]))
-            out.update(_names(rows))
+        for names in self._name_chunks(keys):
+            out.update(names)
         return out
+
+    def _name_chunks(self, keys: list[str]) -> Iterator[dict[str, str]]:
+        """The names of `keys`, one query (and one chunk's rows in memory) at a time."""
+        for i in range(0, len(keys), store.read.IN_CHUNK):
+            yield _names(self.select(NAME_COLUMNS, prop="name", subject=tuple(keys[i:i + store.read.IN_CHUNK])))
 
     def read_names(self, eids: Iterable[str] | None = None) -> None:
         """Read the names of many entities (every entity: None) in a few queries, before labelling them; costs
         nothing when the atlas holds them. Names are kept for the version (a few tens of MB at 100×)."""
         if isinstance(self.names, Lookup) and not self.names.complete:
             if eids is None:  # a chunk of ids per query: one chunk's rows at a time, not all 130k names' at 100×
-                everyone = list(self.types)
-                for i in range(0, len(everyone), store.read.IN_CHUNK):
-                    rows = self.select(NAME_COLUMNS, prop="name", subject=tuple(everyone[i:i + store.read.IN_CHUNK]))
-                    self.names.fill(_names(rows))
+                for names in self._name_chunks(list(self.types)):
+                    self.names.fill(names)
                 self.names.fill({}, complete=True)
             else:
                 self.names.load(eids)
@@ -392,9 +394,8 @@ class Atlas:
 
     def period_of(self, eid: str) -> tuple[str | None, str | None]:
         dates = self.dates_of(eid)
-        start = next((dates[p][0] for p in ("start", "founded", "adopted", "signed", "date") if dates.get(p)), None)
-        end = next((dates[p][0] for p in ("end", "dissolved") if dates.get(p)), None)
-        return start, end
+        start = next((dates[p][0] for p in START_PROPS if dates.get(p)), None)
+        return start, next((dates[p][0] for p in END_PROPS if dates.get(p)), None)
 
     def source_year(self, sid: str) -> int | None:
         """The year a source was published (its `published` date, else its `year`)."""
@@ -453,6 +454,7 @@ def regions_rule(eid: str, types: dict[str, str], said: Callable[[str, str], lis
 
 
 PERIOD_PROPS = ("start", "end", "founded", "dissolved", "adopted", "signed", "date")
+START_PROPS, END_PROPS = ("start", "founded", "adopted", "signed", "date"), ("end", "dissolved")  # a period's ends, best first
 
 
 NAME_COLUMNS = ("subject", "lang", "value", "rank")
@@ -563,8 +565,8 @@ def _item(atlas: Atlas, eid: str, lang: str, reason: str, st: Statement | None, 
 
 def _own_period(atlas: Atlas, eid: str) -> tuple[str | None, str | None]:
     """`Atlas.period_of` from the entity's statements (an item shown has them read), not the whole atlas's dates."""
-    start = next(filter(None, (atlas.first(eid, p) for p in ("start", "founded", "adopted", "signed", "date"))), None)
-    return start, next(filter(None, (atlas.first(eid, p) for p in ("end", "dissolved"))), None)
+    start = next(filter(None, (atlas.first(eid, p) for p in START_PROPS)), None)
+    return start, next(filter(None, (atlas.first(eid, p) for p in END_PROPS)), None)
 
 
 def _status(start: str | None, end: str | None, today: dt.date) -> str:
