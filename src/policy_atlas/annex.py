@@ -17,10 +17,9 @@ def items(atlas: Atlas) -> list[tuple[str, str, dict]]:
 
 def _items(atlas: Atlas) -> list[tuple[str, str, dict]]:
     placed = [st for st in atlas.where(prop="annex_ii_row") if st.rank != "deprecated"]
-    atlas.prefetch({st.subject for st in placed})
-    out = []
-    for st in placed:
-        column = atlas.first(st.subject, "annex_ii_column") or atlas.first(st.subject, "government")
+    out = []  # the placed items' statements read a chunk at a time, not all at once
+    for st, eid in zip(placed, atlas.chunked([st.subject for st in placed])):
+        column = atlas.first(eid, "annex_ii_column") or atlas.first(eid, "government")
         if column in COLUMNS:
             start, end = atlas.period_of(st.subject)
             out.append((st.value, column, {"id": st.subject, "type": atlas.types[st.subject], "start": start,
@@ -38,9 +37,7 @@ def overview(atlas: Atlas, lang: str = "nl", day: dt.date | None = None) -> dict
 def _overview(atlas: Atlas, lang: str, day: dt.date | None) -> dict:
     rows = load_schema().get_property("Plan", "annex_ii_row").choices
     cells: dict[str, dict[str, list[dict]]] = {r: {c: [] for c in COLUMNS} for r in rows}
-    placed = items(atlas)
-    atlas.prefetch({item["id"] for _, _, item in placed})
-    for row, column, item in placed:
+    for row, column, item in items(atlas):  # dates and names only: no item's statements are read
         if day and not atlas.active_on(item["id"], day):
             continue
         label, label_lang = atlas.label_lang(item["id"], lang)

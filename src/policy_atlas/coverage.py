@@ -3,6 +3,7 @@ per region, the LIVC-R coverage figures the report gives."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from functools import lru_cache
 
 from . import gazetteer as gaz
@@ -57,16 +58,22 @@ def grants(atlas: Atlas, lang: str = "nl", funder: str | None = None, tier: str 
 
 def _recipient_rows(atlas: Atlas, lang: str) -> tuple[dict[str, dict], list[tuple]]:
     """Per subsidy its label, funders and tier; one row (nis, subsidy, start, end, citation) per recipient statement."""
-    about, rows = {}, []
+    about, rows, cites = {}, [], {}
     for sid in subsidies(atlas):
         funder_ids = [f.value for f in atlas.values(sid, "funder")] or [g.value for g in atlas.values(sid, "government")]
         about[sid] = {"label": atlas.label(sid, lang), "funders": funder_ids, "tier": atlas.tier_of(sid)}
         own_start, own_end = atlas.period_of(sid)
         for st in atlas.values(sid, "recipient"):
             if st.value.startswith("mun/"):
-                rows.append((st.value[4:], sid, str(st.valid_from) if st.valid_from else own_start,
-                             str(st.valid_to) if st.valid_to else own_end, atlas.citation(st)))
+                cite = atlas.citation(st)  # one (never changed) dict per citation, not per recipient: kept per version
+                cite = cites.setdefault((st.source, st.locator, st.quote), cite)
+                rows.append((_intern(st.value[4:]), sid, _intern(str(st.valid_from) if st.valid_from else own_start),
+                             _intern(str(st.valid_to) if st.valid_to else own_end), cite))
     return about, rows
+
+
+def _intern(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
 
 
 def grants_by_map(grants: dict[str, list[dict]], day: dt.date | None) -> dict[str, list[dict]]:

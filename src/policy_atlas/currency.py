@@ -83,11 +83,10 @@ def _status_today(atlas: Atlas, today: dt.date) -> dict:
     statuses: dict[str, list[Statement]] = {}
     for st in atlas.where(prop="status"):
         statuses.setdefault(st.subject, []).append(st)
-    cited: dict[str, set[str]] = {}
-    for subject, source in atlas.tally(("subject", "source")):
-        cited.setdefault(subject, set()).add(source)
+    instruments = atlas.entities_of(*INSTRUMENTS)
+    cited = {subject: set(sources) for subject, sources in atlas.tally_per_subject("source", instruments)}
     out: dict[str, list[str]] = {"running": [], "ended": [], "unknown": []}
-    for eid in atlas.entities_of(*INSTRUMENTS):
+    for eid in instruments:
         start, end = atlas.period_of(eid)
         status = sorted((s for s in statuses.get(eid, ()) if s.holds_on(today)),
                         key=lambda s: (s.rank != "preferred", str(s.valid_from or "")))  # as `Atlas.values` orders

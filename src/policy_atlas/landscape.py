@@ -142,18 +142,18 @@ def source_counts(atlas: Atlas) -> dict:
 
 
 def _source_counts(atlas: Atlas) -> dict:
-    statements: dict[str, int] = defaultdict(int)
+    statements = atlas.tally("source")
     subjects: dict[str, set] = defaultdict(set)
-    for (sid, subject), n in atlas.tally(("source", "subject")).items():
-        statements[sid] += n
-        if not subject.startswith(("mun/", "arr/", "prov/")):
+    others = [e for e in atlas.types if not e.startswith(("mun/", "arr/", "prov/"))]
+    for subject, cited in atlas.tally_per_subject("source", others):  # not every (source, subject) pair at once
+        for sid in cited:
             subjects[sid].add(subject)
     footnotes: dict[str, dict[int, int]] = defaultdict(dict)
     for (sid, locator), n in atlas.tally(("source", "locator")).items():
         number = footnote_of(locator)
         if number is not None:
             footnotes[sid][number] = footnotes[sid].get(number, 0) + n
-    return {"statements": dict(statements), "subjects": {k: sorted(v) for k, v in subjects.items()},
+    return {"statements": statements, "subjects": {k: sorted(v) for k, v in subjects.items()},
             "footnotes": dict(footnotes)}
 
 

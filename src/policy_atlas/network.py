@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import sys
 import threading
 from collections import OrderedDict
 
 import networkx as nx
 
 from .model import load_schema
-from .queries import Atlas
+from .queries import Atlas, _first_day, _last_day
 
 NODE_TYPES = ("Government", "Agency", "Body", "Organisation", "Municipality")
 GROUPS = {"funds": ("funder", "recipient"), "coordinates": ("coordinator",), "member": ("member",),
@@ -34,31 +35,49 @@ MAX_EDGES = 250  # lines drawn at most (grouped ones and those of the best-conne
 
 
 def all_relations(atlas: Atlas) -> list[tuple]:
-    """Every relation between two actors, once per atlas version: (source, target, group, via, statement);
+    """Every relation between two actors, once per atlas version: (source, target, group, via, Held);
     a subsidy becomes a `funds` relation from each funder to each recipient."""
     return atlas.derived("network.relations", _relations)
 
 
 def _relations(atlas: Atlas) -> list[tuple]:
-    props = [p for group in GROUPS.values() for p in group if p != "funder"]
-    found = sorted((st for prop in props for st in atlas.where(prop=prop, value_type="entity")
-                    if st.rank != "deprecated"), key=lambda st: (st.subject, st.prop))
+    props = tuple(p for group in GROUPS.values() for p in group if p != "funder")
+    found = sorted((r for r in atlas.select(("subject", "prop", "value", "id", "valid_from", "valid_to", "rank"),
+                                            prop=props, value_type="entity") if r[6] != "deprecated"),
+                   key=lambda r: (r[0], r[1]))  # light rows, not statements: only these columns are kept
     funders = {}
-    for sid in atlas.chunked({st.subject for st in found if st.prop == "recipient"}):
+    for sid in atlas.chunked({r[0] for r in found if r[1] == "recipient"}):
         funders[sid] = [f.value for f in atlas.values(sid, "funder")] or \
                        [f.value for f in atlas.values(sid, "government")]
-    out = []
-    for st in found:
-        group = next(k for k, props in GROUPS.items() if st.prop in props)
-        if st.prop == "recipient":
-            pairs = [(f, st.value, st.subject) for f in funders[st.subject]]
-        elif st.prop in REVERSED:
-            pairs = [(st.value, st.subject, "")]
+    out, intern = [], sys.intern  # ids shared with the registry, not a copy per relation
+    for subject, prop, value, sid, valid_from, valid_to, _ in found:
+        group = next(k for k, props in GROUPS.items() if prop in props)
+        if prop == "recipient":
+            pairs = [(f, value, subject) for f in funders[subject]]
+        elif prop in REVERSED:
+            pairs = [(value, subject, "")]
         else:
-            pairs = [(st.subject, st.value, "")]
-        out += [(source, target, group, via, st) for source, target, via in pairs
+            pairs = [(subject, value, "")]
+        held = Held(sid, valid_from, valid_to)
+        out += [(intern(source), intern(target), group, intern(via), held) for source, target, via in pairs
                 if atlas.types.get(source) in NODE_TYPES and atlas.types.get(target) in NODE_TYPES]
     return out
+
+
+class Held:
+    """What a relation keeps of its statement: the id and the days it holds (a whole statement is ~1 kB, and
+    every relation is kept per version)."""
+
+    __slots__ = ("id", "first", "last")
+
+    def __init__(self, sid: str, valid_from: str | None, valid_to: str | None):
+        self.id = sid
+        self.first = _first_day(valid_from) if valid_from else None
+        self.last = _last_day(valid_to) if valid_to else None
+
+    def holds_on(self, day: dt.date) -> bool:
+        """As `Statement.holds_on` (deprecated statements are no relations)."""
+        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
 
 
 def _by_group(atlas: Atlas) -> dict[str, list[tuple]]:

@@ -208,12 +208,16 @@ class Atlas:
             else:
                 self.names.load(eids)
 
-    def forget_reads(self) -> None:
+    RETIRED_KEEP = 2_000  # statements each lookup of a version being replaced keeps while the next one warms
+
+    def forget_reads(self, keep: int | None = None) -> None:
         """Empty the statement lookups (an atlas read whole keeps them): what the once-per-version figures read in
-        their whole-atlas passes is not what pages ask next, and would stay for the version."""
+        their whole-atlas passes is not what pages ask next, and would stay for the version. `keep`: the lookups'
+        bound from now on (a version being replaced keeps little while the next one is warmed beside it)."""
         if self.engine is not None:
-            self.by_subject.clear()
-            self.by_object.clear()
+            for lookup in (self.by_subject, self.by_object):
+                lookup.limit = lookup.limit if keep is None or lookup.complete else keep
+                lookup.clear()
 
     READ_AHEAD = 256
 
@@ -287,6 +291,28 @@ class Atlas:
             return dict(out)
         return store.read.current_tally(self.engine, column, **where)
 
+    def tally_per_subject(self, column: str | tuple[str, ...], subjects: Iterable[str]) -> Iterator[tuple[str, dict]]:
+        """(subject, {value of a column (or tuple of several) -> how many of its current statements have it}) per
+        subject with statements, in the order given: a grouped query per chunk of subjects, so a whole-atlas tally
+        never holds every (subject, value) pair at once. Subjects are the registry's (interned) strings."""
+        columns = column if isinstance(column, tuple) else (column,)
+        if self.engine is None or self.by_subject.complete:  # held in memory: no query
+            for subject in subjects:
+                counts: dict = {}
+                for st in self.by_subject.get(subject, ()):
+                    key = tuple(_column(st, c) for c in columns) if isinstance(column, tuple) else _column(st, column)
+                    counts[key] = counts.get(key, 0) + 1
+                if counts:
+                    yield subject, counts
+            return
+        subjects = list(subjects)
+        for i in range(0, len(subjects), store.read.IN_CHUNK):
+            chunk = subjects[i:i + store.read.IN_CHUNK]
+            per: dict[str, dict] = {}
+            for key, n in self.tally(("subject", *columns), subject=tuple(chunk)).items():
+                per.setdefault(key[0], {})[key[1:] if isinstance(column, tuple) else key[1]] = n
+            yield from ((subject, per[subject]) for subject in chunk if subject in per)
+
     def dated_in(self, first_year: int, last_year: int) -> list[Statement]:
         """The current statements with a validity date or a date value in these years (and maybe a few more:
         callers compare exact days), in statement order."""
@@ -354,7 +380,11 @@ class Atlas:
     def dates_of(self, eid: str) -> dict[str, list[str]]:
         """The entity's own dates (PERIOD_PROPS -> values, best first, as `values` orders them), from one
         small per-version table rather than from the entity's statements."""
-        return self.derived("periods", _periods).get(eid, {})
+        flat = self.derived("periods", _periods).get(eid, ())
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(flat), 2):
+            out.setdefault(flat[i], []).append(flat[i + 1])
+        return out
 
     def active_on(self, eid: str, day: dt.date) -> bool:
         """An entity is active unless its own start/end (or founded/dissolved) dates exclude the day."""
@@ -479,13 +509,15 @@ def _names(rows: Iterable[tuple]) -> dict[str, str]:
     return {sys.intern(eid): NAME_SEP.join(x for pair in names.items() for x in pair) for eid, names in out.items()}
 
 
-def _periods(atlas: Atlas) -> dict[str, dict[str, list[str]]]:
+def _periods(atlas: Atlas) -> dict[str, tuple[str, ...]]:
+    """eid -> (prop, value, prop, value, …) of its PERIOD_PROPS, best first: one tuple of interned strings per
+    entity (dates repeat), kept per version."""
     rows = sorted((r for r in atlas.select(("subject", "prop", "value", "rank", "valid_from"), prop=PERIOD_PROPS)
                    if r[3] != "deprecated"), key=lambda r: (r[3] != "preferred", r[4] or ""))  # stable, like values()
-    out: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    out: dict[str, list[str]] = defaultdict(list)
     for subject, prop, value, _, _ in rows:
-        out[subject].setdefault(prop, []).append(value)
-    return dict(out)
+        out[subject] += (sys.intern(prop), sys.intern(value))
+    return {sys.intern(eid): tuple(flat) for eid, flat in out.items()}
 
 
 def _source_years(atlas: Atlas) -> dict[str, int]:

@@ -118,9 +118,11 @@ class AtlasState:
     SWEEP_AFTER = 2.0  # seconds after a switch by which the replaced version's requests have ended
 
     def _reload(self) -> None:
+        previous = self._loaded.atlas
         try:
             with dataset.gc_paused():
                 start = time.thread_time()
+                previous.forget_reads(keep=Atlas.RETIRED_KEEP)  # two versions are alive until the new one is warm
                 loaded = self._open().warm()
                 if self.prerender is not None:
                     self.prerender(loaded, self._loaded.version)
@@ -133,6 +135,7 @@ class AtlasState:
             sweep.daemon = True
             sweep.start()
         except Exception:
+            previous.forget_reads(keep=min(Atlas.CACHE, Atlas.KEEP))  # served on: its usual bound again
             logging.getLogger("policy_atlas").exception("loading the new atlas version failed; serving the previous")
         finally:
             self._reloading = None
