@@ -67,6 +67,9 @@ def test_first_build_makes_its_indexes_after_the_rows_and_a_crash_keeps_them(tmp
     assert inserts["n"] == 3 and _indexes(engine) == INDEXES and _count(engine, "SELECT COUNT(*) FROM statements") == 0
     result = store.build(bundled, engine)
     assert _indexes(engine) == INDEXES and _count(engine, CURRENT) == result["statements"]
+    entity_value = next(ix for ix in inspect(engine).get_indexes("statements") if ix["name"] == "ix_statements_entity_value")
+    where = entity_value.get("dialect_options", {}).get(f"{engine.dialect.name}_where")
+    assert "value_type" in str(where) and "entity" in str(where)  # made again partial, on both engines
     with engine.connect() as conn:  # one log row per statement, in the order the dataset gave them
         logged = conn.execute(text("SELECT statement_id, action, build_id FROM statement_log ORDER BY seq")).all()
     assert logged == [(sid, "add", result["build"]) for sid in dict.fromkeys(st.id for st in bundled.statements)]

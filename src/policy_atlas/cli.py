@@ -229,8 +229,9 @@ def profile(nis_or_name: str,
     result = profile_query(_atlas(db), mun, day, lang.value, page_size=None if every else PAGE_SIZE)
     if format is ProfileFormat.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    _print_profile(result)
+    else:
+        _print_profile(result)
+    LEAVE_AT_ONCE.add("profile")
 
 
 STATUS_TEXT = {"ended": "ended", "future": "not yet", "current": "current", "open": "end unknown"}
@@ -577,5 +578,22 @@ def dump(dataset: Path = typer.Option(Path("dump"), "--dataset", help="Folder to
               f"to {dataset}", highlight=False)
 
 
+LEAVE_AT_ONCE: set[str] = set()  # commands done that only read: `main` skips the interpreter's teardown after them
+
+
+def main() -> None:
+    """The `policy-atlas` command. After a command that only reads and printed its answer, the process ends without
+    tearing the interpreter down: freeing every module and object at exit costs ~0.3 s, a third of a quick
+    command's time, and nothing is left to write or clean up. Every other command ends as usual."""
+    try:
+        app()
+    except SystemExit as done:
+        if not LEAVE_AT_ONCE or done.code not in (None, 0):
+            raise
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    app()
+    main()

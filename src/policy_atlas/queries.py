@@ -9,7 +9,7 @@ import sys
 import threading
 import weakref
 from collections import OrderedDict, defaultdict
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple
 
 from sqlalchemy.engine import Engine
@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from . import gazetteer as gaz
 from . import store
 from .model import FuzzyDate, Statement, load_schema
-from .store import Snapshot
+from .store import Snapshot, candidates
+from .store.candidates import NAME_COLUMNS, NAME_SEP, PERIOD_PROPS, first_day as _first_day, last_day as _last_day
+from .store.candidates import name_rows as _name_rows, names_of as _names
 
 PAGE_SIZE = 25  # items a page lists per profile section or entity property; downloads give every one
 FIRST_VIEW = 5  # items each list of a municipality page shows before "all N" (docs/web.md)
@@ -483,30 +485,7 @@ def regions_rule(eid: str, types: dict[str, str], said: Callable[[str, str], lis
     return []
 
 
-PERIOD_PROPS = ("start", "end", "founded", "dissolved", "adopted", "signed", "date")
 START_PROPS, END_PROPS = ("start", "founded", "adopted", "signed", "date"), ("end", "dissolved")  # a period's ends, best first
-
-
-NAME_COLUMNS = ("subject", "lang", "value", "rank")
-
-
-def _name_rows(statements: Iterable[Statement]) -> Iterator[tuple]:
-    return ((st.subject, st.lang, st.value, st.rank) for st in statements if st.prop == "name")
-
-
-NAME_SEP = "\x1f"  # the unit separator: in no name (a name is one line of text)
-
-
-def _names(rows: Iterable[tuple]) -> dict[str, str]:
-    """eid -> its names as one string "language␟name␟language␟name…" (NAME_SEP) from (subject, lang, value, rank)
-    rows of name statements in statement order, withdrawn ones left out, the later of two in one language winning.
-    One string per entity under its interned id (shared with `types`): a fraction of the memory of a dict or tuple
-    per entity, which matters when every entity's names are kept for a version (two versions live in a reload)."""
-    out: dict[str, dict[str, str]] = defaultdict(dict)
-    for subject, lang, value, rank in rows:
-        if rank != "deprecated":
-            out[subject][lang or ""] = value
-    return {sys.intern(eid): NAME_SEP.join(x for pair in names.items() for x in pair) for eid, names in out.items()}
 
 
 def _periods(atlas: Atlas) -> dict[str, tuple[str, ...]]:
@@ -543,16 +522,6 @@ def _column(st: Statement, name: str):
 def _matches(st: Statement, where: dict) -> bool:
     return all((_column(st, k) or None) is None if v is None else _column(st, k) in v if isinstance(v, tuple)
                else _column(st, k) == v for k, v in where.items())
-
-
-@cache  # few distinct date texts, asked for thousands of items per page
-def _first_day(value: str) -> dt.date:
-    return FuzzyDate.parse(value).first_day()
-
-
-@cache
-def _last_day(value: str) -> dt.date:
-    return FuzzyDate.parse(value).last_day()
 
 
 def competent_governments(atlas: Atlas, mun: gaz.Municipality) -> list[tuple[str, str]]:
@@ -633,7 +602,7 @@ class Found(NamedTuple):
     label: str
     eid: str
     reason: str
-    st: Statement
+    sid: str  # the statement that makes it apply (one of the item's own: `_statement_of`)
     via: gaz.Municipality | None
 
     @property
@@ -652,13 +621,19 @@ def _prefetch(atlas: Atlas, eids, objects: bool = False) -> None:
         prefetch(list(dict.fromkeys(eids)), **({"objects": True} if objects else {}))
 
 
-def _walk(atlas: Atlas, pairs: list[tuple[Statement, object]], size: int = 500) -> Iterator[tuple]:
-    """The (statement, …) pairs, the subjects of each chunk loaded together just before the chunk is walked (a
+def _walk(atlas: Atlas, pairs: list[tuple[Found, object]], size: int = 500) -> Iterator[tuple]:
+    """The (Found, …) pairs, the items of each chunk loaded together just before the chunk is walked (a
     store-backed atlas keeps a bounded cache, so a long walk must not load everything first)."""
     for i in range(0, len(pairs), size):
         chunk = pairs[i:i + size]
-        _prefetch(atlas, [st.subject for st, *_ in chunk])
+        _prefetch(atlas, [f.eid for f, *_ in chunk])
         yield from chunk
+
+
+def _statement_of(atlas: Atlas, f: Found) -> Statement | None:
+    """The statement that makes a found item apply, among the item's own statements (read for the items shown);
+    None if it no longer holds (the store moved on since the item was found)."""
+    return next((st for st in atlas.by_subject.get(f.eid, ()) if st.id == f.sid), None)
 
 
 def profile_found(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str = "nl",
@@ -715,10 +690,9 @@ def _received(atlas: Atlas, mun: gaz.Municipality, lang: str) -> list[tuple]:
     def build(atlas: Atlas) -> list[tuple]:
         holders = _holders(mun)
         received = _pointing(atlas, tuple(h.entity_id for h, _ in holders), HOLDING)
-        atlas.read_names(st.subject for _, st, *_ in received)
-        rows = [(Found(atlas.label(st.subject, lang), st.subject, "direct grant" if st.prop == "recipient" else st.prop,
-                       st, holders[i][1]), "subsidies_received" if st.prop == "recipient" else "bodies_taking_part",
-                 first, last) for i, st, first, last, _, _ in received]
+        rows = [(Found(atlas.label(subject, lang), subject, "direct grant" if prop == "recipient" else prop, sid,
+                       holders[i][1]), "subsidies_received" if prop == "recipient" else "bodies_taking_part",
+                 first, last) for i, sid, subject, prop, first, last, _, _ in received]
         return sorted(rows, key=lambda r: (r[0].label.casefold(), r[0].via.nis if r[0].via else ""))
     return atlas.derived(("received", mun.nis, lang), build)
 
@@ -730,72 +704,39 @@ def _governed(atlas: Atlas, govs: tuple[tuple[str, str], ...], lang: str) -> dic
     apply through a government, open ones only in their region (None: everywhere). Once per version, set of
     governments and language."""
     def build(atlas: Atlas) -> list[tuple]:
-        runs = [(i, st, first, last, area if kind == "Subsidy" else None, kind)
-                for i, st, first, last, area, named in _pointing(atlas, tuple(g for g, _ in govs), ("government",))
-                for kind in [atlas.types.get(st.subject)]
+        runs = [(i, sid, subject, first, last, area if kind == "Subsidy" else None, kind)
+                for i, sid, subject, _, first, last, area, named in _pointing(atlas, tuple(g for g, _ in govs),
+                                                                              ("government",))
+                for kind in [atlas.types.get(subject)]
                 if kind in PROFILE_SECTIONS and not (named and kind == "Subsidy")]
-        atlas.read_names(st.subject for _, st, *_ in runs)
-        rows = sorted(((atlas.label(run[1].subject, lang), n, run) for n, run in enumerate(runs)),
+        rows = sorted(((atlas.label(run[2], lang), n, run) for n, run in enumerate(runs)),
                       key=lambda r: (r[0].casefold(), r[1]))
         lists: dict[str, list[tuple]] = defaultdict(list)
-        for label, _, (i, st, first, last, area, kind) in rows:
-            lists[PROFILE_SECTIONS[kind]].append((Found(label, st.subject, f"via {govs[i][1]}", st, None), first,
+        for label, _, (i, sid, subject, first, last, area, kind) in rows:
+            lists[PROFILE_SECTIONS[kind]].append((Found(label, subject, f"via {govs[i][1]}", sid, None), first,
                                                   last, area))
         return {section: (rows, len({r[0].eid for r in rows}) == len(rows)) for section, rows in lists.items()}
     return atlas.derived(("governed", govs, lang), build)
 
 
-CANDIDATE_FACTS = (*PERIOD_PROPS, "recipient", "eligible_region")
-
-
 def _pointing(atlas: Atlas, targets: tuple[str, ...], props: tuple[str, ...]) -> list[tuple]:
-    """(target's index, statement, first day, last day, eligible region, has a recipient) for the statements of
-    these properties pointing to the targets, withdrawn ones left out, in target and statement order; once per
-    version. The statement applies on the days first…last (it holds and its subject is active: `_applies`); the
-    region (None: everywhere) is its subject's first `eligible_region` as `Atlas.first` gives it. What decides
-    this is read for these subjects alone (dates, recipients, eligible regions), not their other statements."""
+    """(target's index, statement id, subject, property, first day, last day, eligible region, names a recipient)
+    for the statements of these properties pointing to the targets, withdrawn ones left out, in target and
+    statement order; once per version. The statement applies on the days first…last (it holds and its subject is
+    active: `_applies`); the region (None: everywhere) is its subject's first `eligible_region` as `Atlas.first`
+    gives it (`store.candidates.rows_of`). A store keeps these rows with the statements: one indexed read, which
+    brings the subjects' names along (no subject's statements are read)."""
     def build(atlas: Atlas) -> list[tuple]:
-        _prefetch(atlas, targets, objects=True)
-        runs = [(i, st) for i, target in enumerate(targets) for st in atlas.by_object.get(target, ())
-                if st.prop in props and st.rank != "deprecated"]
-        facts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for subject, prop, value, rank, valid_from in _facts(atlas, list(dict.fromkeys(st.subject for _, st in runs)),
-                                                             CANDIDATE_FACTS):
-            facts[subject][prop].append((rank != "preferred", valid_from or "", value, rank))
-        out = []
-        for i, st in runs:
-            own = facts.get(st.subject, {})
-            first, last = _active_span({p: [r[2] for r in rows if r[3] != "deprecated"] for p, rows in own.items()})
-            first = max(first, st.valid_from.first_day()) if st.valid_from else first
-            last = min(last, st.valid_to.last_day()) if st.valid_to else last
-            areas = sorted((r for r in own.get("eligible_region", ()) if r[3] != "deprecated"), key=lambda r: r[:2])
-            area = areas[0][2] if areas and areas[0][2] != "all" else None
-            out.append((i, st, first, last, area, bool(own.get("recipient"))))
-        return out
+        if atlas.engine is None:
+            rows = [row for target in targets for st in atlas.by_object.get(target, ()) if st.prop in props
+                    for row in candidates.rows_of(atlas.by_subject.get(st.subject, [])) if row[0] == st.id]
+        else:
+            rows = candidates.pointing_to(atlas.engine, targets, props)
+            atlas.names.fill({sys.intern(r[3]): r[8] for r in rows})
+        position = {target: i for i, target in enumerate(targets)}
+        return [(position[target], sid, subject, prop, dt.date.fromisoformat(first), dt.date.fromisoformat(last),
+                 area, bool(named)) for sid, target, prop, subject, first, last, area, named, _ in rows]
     return atlas.derived(("pointing", targets, props), build)
-
-
-def _facts(atlas: Atlas, eids: list[str], props: tuple[str, ...]) -> list[tuple]:
-    """(subject, prop, value, rank, valid_from as text) of these entities' current statements of these properties,
-    in statement order: from the statements held, else one query per chunk of ids."""
-    if atlas.engine is None or atlas.by_subject.complete:
-        return [(st.subject, st.prop, st.value, st.rank, st.valid_from and str(st.valid_from))
-                for eid in eids for st in atlas.by_subject.get(eid, ()) if st.prop in props]
-    columns, chunk = ("subject", "prop", "value", "rank", "valid_from"), store.read.IN_CHUNK
-    return [row for i in range(0, len(eids), chunk)
-            for row in atlas.select(columns, prop=props, subject=tuple(eids[i:i + chunk]))]
-
-
-def _active_span(dates: dict[str, list[str]]) -> tuple[dt.date, dt.date]:
-    """The days on which an entity with these own dates is active (`Atlas.active_on`), as one span (empty when
-    first > last)."""
-    first, last = dt.date.min, dt.date.max
-    for start_prop, end_prop in (("start", "end"), ("founded", "dissolved"), ("adopted", "end"), ("signed", "end")):
-        if dates.get(start_prop):
-            first = max(first, min(_first_day(v) for v in dates[start_prop]))
-        if dates.get(end_prop):
-            last = min(last, max(_last_day(v) for v in dates[end_prop]))
-    return first, last
 
 
 def paged(rows: list, size: int | None, page: int = 1) -> tuple[list, dict]:
@@ -838,7 +779,8 @@ def profile(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang: str 
         shown[name], out["sections"][name] = rows[:view], {**where, "first_view": view}
     _prefetch(atlas, [f.eid for rows in shown.values() for f in rows])
     for name, rows in shown.items():
-        out[name] = [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label) for f in rows]
+        out[name] = [_item(atlas, f.eid, lang, f.reason, _statement_of(atlas, f), day, today, f.via, f.label)
+                     for f in rows]
     out["livcr"] = livcr_status(atlas, mun, day)
     out["shown_currency"] = shown_currency(atlas, out)
     return out
@@ -860,9 +802,9 @@ def profile_items(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None, lang
     """Every (section, item) of a profile, each item's details worked out as it is read (for downloads)."""
     today = today or dt.date.today()
     found = profile_found(atlas, mun, day, lang, today=today)
-    every = [(f.st, name, f) for name in PROFILE_LISTS for f in found[name]]
-    for _, name, f in _walk(atlas, every):
-        yield name, _item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
+    every = [(f, name) for name in PROFILE_LISTS for f in found[name]]
+    for f, name in _walk(atlas, every):
+        yield name, _item(atlas, f.eid, lang, f.reason, _statement_of(atlas, f), day, today, f.via, f.label)
 
 
 def history(mun: gaz.Municipality, lang: str) -> dict:
@@ -907,7 +849,7 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
             continue
         keys = sorted(found, key=lambda k: (k in left and k in right, found[k].label.casefold(), k[1] or ""))
         _prefetch(atlas, [found[k].eid for k in keys[:limit]])
-        rows = [{**_item(atlas, f.eid, lang, f.reason, f.st, first if k in left else second, today, f.via, f.label),
+        rows = [{**_item(atlas, f.eid, lang, f.reason, _statement_of(atlas, f), first if k in left else second, today, f.via, f.label),
                  "first": k in left, "second": k in right} for k in keys[:limit] for f in [found[k]]]
         both = sum(1 for k in left if k in right)
         out.append({"list": section, "rows": rows, "total": len(keys), "both": both,
@@ -931,8 +873,9 @@ def compare_groups(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: 
                   "both": [(f, first) for k, f in left.items() if k in right],
                   "only_second": [(f, second) for k, f in right.items() if k not in left]}
         _prefetch(atlas, [f.eid for rows in groups.values() for f, _ in rows[:limit]])
-        out.append({"section": section, **{name: [_item(atlas, f.eid, lang, f.reason, f.st, day, today, f.via, f.label)
-                                                  for f, day in rows[:limit]] for name, rows in groups.items()},
+        out.append({"section": section,
+                    **{name: [_item(atlas, f.eid, lang, f.reason, _statement_of(atlas, f), day, today, f.via, f.label)
+                              for f, day in rows[:limit]] for name, rows in groups.items()},
                     "totals": {name: len(rows) for name, rows in groups.items()}})
     return out
 
@@ -953,14 +896,17 @@ def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None) -> di
 
 
 def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> list[dict]:
-    """The report's LIVC-R counts per area (all areas when none is given), each with its citation."""
-    figures = atlas.derived(("livcr_figures", lang), lambda atlas: _livcr_figures(atlas, lang))
+    """The report's LIVC-R counts per area (all areas when none is given), each with its citation. Once per version,
+    language and area: an area's figures read only the measures said to be about it (a profile asks one area)."""
+    figures = atlas.derived(("livcr_figures", lang, area), lambda atlas: _livcr_figures(atlas, lang, area))
     return [dict(f) for f in figures if not area or f["area"] == area]
 
 
-def _livcr_figures(atlas: Atlas, lang: str) -> list[dict]:
+def _livcr_figures(atlas: Atlas, lang: str, area: str | None) -> list[dict]:
     figures = []
     about = {subject for subject, in atlas.select(("subject",), prop="subject", value="body/livcr")}
+    if area:
+        about &= {subject for subject, in atlas.select(("subject",), prop="area", value=area)}
     for mid in atlas.chunked([m for m in atlas.entities_of("Measure") if m in about]):
         if atlas.first(mid, "subject") != "body/livcr":
             continue

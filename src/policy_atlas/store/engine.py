@@ -30,6 +30,10 @@ def connect(url: str | None = None) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "postgresql":
+        from .schema import for_postgresql
+
+        for_postgresql()
     if engine.dialect.name == "sqlite":
         # SQLite's driver would otherwise commit DDL on its own; we want one transaction per build.
         @event.listens_for(engine, "connect")

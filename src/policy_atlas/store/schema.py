@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table,
 
 SCHEMA_VERSION = "2"
 metadata = MetaData()
+ENTITY_VALUE = text("value_type = 'entity'")
 
 builds = Table(
     "builds", metadata,
@@ -44,8 +45,7 @@ statements = Table(
     Column("origin", String),
     Column("current", Boolean, nullable=False, server_default=false()),
     Index("ix_statements_subject_prop_current", "subject", "prop", "current"),
-    Index("ix_statements_entity_value", "value", sqlite_where=text("value_type = 'entity'"),
-          postgresql_where=text("value_type = 'entity'")),
+    Index("ix_statements_entity_value", "value", sqlite_where=ENTITY_VALUE),  # and on PostgreSQL: `for_postgresql`
 )
 statement_log = Table(
     "statement_log", metadata,
@@ -63,3 +63,24 @@ meta = Table(
     Column("key", String, primary_key=True),
     Column("value", Text, nullable=False),
 )
+profile_candidates = Table(  # rows derived from the current statements, rewritten by `append` (store/candidates.py)
+    "profile_candidates", metadata,
+    Column("statement_id", String, primary_key=True),
+    Column("target", String, nullable=False),
+    Column("prop", String, nullable=False),
+    Column("subject", String, nullable=False, index=True),
+    Column("first_day", String, nullable=False),
+    Column("last_day", String, nullable=False),
+    Column("area", String),
+    Column("named", Boolean, nullable=False),
+    Column("names", Text, nullable=False),
+    Index("ix_profile_candidates_target_prop", "target", "prop"),
+)
+
+
+def for_postgresql() -> None:
+    """The PostgreSQL part of the declarations, added when a PostgreSQL engine is made: declaring it up front would
+    load SQLAlchemy's PostgreSQL dialect in every command (0.1 s of a quick one's start) to check the argument."""
+    for index in statements.indexes:
+        if index.name == "ix_statements_entity_value":
+            index.dialect_kwargs["postgresql_where"] = ENTITY_VALUE

@@ -8,16 +8,17 @@ import json
 import sqlite3
 from typing import Callable
 
-from sqlalchemy import Index, Table, cast, func, select, update
+from sqlalchemy import Index, Table, cast, select, update
 from sqlalchemy import Integer, String
 from sqlalchemy.engine import Connection, Engine
 
 from ..dataset import Dataset, gc_paused
 from ..model import Statement
+from . import candidates
 from .curation import build_plan, restore_registries
 from .files import record as record_files
 from .migrate import upgrade
-from .schema import SCHEMA_VERSION, builds, entities, meta, sources, statement_log, statements
+from .schema import SCHEMA_VERSION, builds, entities, meta, profile_candidates, sources, statement_log, statements
 
 CHUNK = 500
 
@@ -98,9 +99,36 @@ def append(conn: Connection, adds: list[Statement], retracts: list[str], *, at: 
     added = [row[0] for row in fresh] + revived
     for action, logged in (("add", added), ("retract", dropped)):
         _log(conn, logged, (action, build_id, at, actor, proposal_id, reason))
+    if added or dropped:
+        refresh_candidates(conn, _subjects(conn, [wanted[sid] for sid in added], dropped))
     changed = bool(added or dropped) or touched
     return {"added": len(added), "retracted": len(dropped),
             "version": bump_version(conn, at) if changed else _version(conn)}
+
+
+FULL_REFRESH = 5_000  # more subjects touched than this (a first build): every candidate row is written again
+
+
+def _subjects(conn: Connection, added: list[Statement], dropped: list[str]) -> list[str] | None:
+    """The subjects whose profile candidates these changes may change (None: too many to pick, rewrite all)."""
+    found = {st.subject for st in added if st.prop in candidates.READ}
+    for part in _chunks(dropped):
+        found.update(conn.execute(select(statements.c.subject).where(statements.c.id.in_(part),
+                                                                     statements.c.prop.in_(candidates.READ))).scalars())
+        if len(found) > FULL_REFRESH:
+            return None
+    return None if len(found) > FULL_REFRESH else sorted(found)
+
+
+def refresh_candidates(conn: Connection, subjects: list[str] | None = None) -> None:
+    """Rewrite the profile candidates of these subjects (all: None) from their current statements."""
+    if subjects is None:
+        conn.execute(profile_candidates.delete())
+    else:
+        for part in _chunks(subjects):
+            conn.execute(profile_candidates.delete().where(profile_candidates.c.subject.in_(part)))
+    for rows in candidates.rows_for(conn, subjects):
+        _insert(conn, profile_candidates, candidates.COLUMNS, rows)
 
 
 def _log(conn: Connection, ids: list[str], common: tuple) -> None:
