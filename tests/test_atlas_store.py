@@ -232,7 +232,7 @@ def _found_the_slow_way(atlas, mun, day, lang) -> dict[str, list[queries.Found]]
             if st.prop in queries.HOLDING and queries._applies(atlas, st, day):
                 section, reason = ("subsidies_received", "direct grant") if st.prop == "recipient" else \
                     ("bodies_taking_part", st.prop)
-                found[section].append(queries.Found(label(st.subject), st.subject, reason, st, via))
+                found[section].append(queries.Found(label(st.subject), st.subject, reason, st.id, via))
     reached = {f.eid for f in found["subsidies_received"]}
     for gid, why in govs:
         for st in atlas.by_object.get(gid, ()):
@@ -244,7 +244,7 @@ def _found_the_slow_way(atlas, mun, day, lang) -> dict[str, list[queries.Found]]
                                       atlas.first(st.subject, "eligible_region") not in (None, "all", mun.region)):
                 continue
             found[queries.PROFILE_SECTIONS[kind]].append(queries.Found(label(st.subject), st.subject, f"via {why}",
-                                                                       st, None))
+                                                                       st.id, None))
     return {section: queries._dedupe(found[section]) for section in queries.PROFILE_LISTS}
 
 

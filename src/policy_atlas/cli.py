@@ -590,6 +590,8 @@ def main() -> None:
     except SystemExit as done:
         if not LEAVE_AT_ONCE or done.code not in (None, 0):
             raise
+    if not LEAVE_AT_ONCE:
+        return
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
