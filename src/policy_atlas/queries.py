@@ -896,17 +896,14 @@ def livcr_status(atlas: Atlas, mun: gaz.Municipality, day: dt.date | None) -> di
 
 
 def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> list[dict]:
-    """The report's LIVC-R counts per area (all areas when none is given), each with its citation. Once per version,
-    language and area: an area's figures read only the measures said to be about it (a profile asks one area)."""
-    figures = atlas.derived(("livcr_figures", lang, area), lambda atlas: _livcr_figures(atlas, lang, area))
+    """The report's LIVC-R counts per area (all areas when none is given), each with its citation."""
+    figures = atlas.derived(("livcr_figures", lang), lambda atlas: _livcr_figures(atlas, lang))
     return [dict(f) for f in figures if not area or f["area"] == area]
 
 
-def _livcr_figures(atlas: Atlas, lang: str, area: str | None) -> list[dict]:
-    figures = []
-    about = {subject for subject, in atlas.select(("subject",), prop="subject", value="body/livcr")}
-    if area:
-        about &= {subject for subject, in atlas.select(("subject",), prop="area", value=area)}
+def _livcr_figures(atlas: Atlas, lang: str) -> list[dict]:
+    figures = []  # the measures about the LIVC-R: what points to it (an indexed read), not a scan of a property
+    about = {st.subject for st in atlas.by_object.get("body/livcr", ()) if st.prop == "subject"}
     for mid in atlas.chunked([m for m in atlas.entities_of("Measure") if m in about]):
         if atlas.first(mid, "subject") != "body/livcr":
             continue

@@ -100,13 +100,9 @@ def rows_for(conn: Connection, subjects: list[str] | None = None) -> Iterator[li
     """The rows of these subjects (every subject: None), from their current statements, a chunk of subjects at a
     time (`store.write.refresh_candidates` writes them)."""
     order = (statements.c.subject, statements.c.prop, statements.c.id)
-    if subjects is None:
-        other = statements.alias("pointing")
-        points = (select(other.c.id).where(other.c.subject == statements.c.subject, other.c.prop.in_(POINTING),
-                                           other.c.current).exists())
-        found = conn.execute(_current().where(points).order_by(*order))
+    if subjects is None:  # one scan and sort: no index needed (a first build makes them after its rows)
         chunk: list[tuple] = []
-        for sts in _by_subject(found):
+        for sts in _by_subject(conn.execute(_current().order_by(*order))):
             chunk += rows_of(sts)
             if len(chunk) >= CHUNK:
                 yield chunk
@@ -137,16 +133,17 @@ def _current():
 
 
 def _by_subject(rows) -> Iterator[list[Fact]]:
-    """Consecutive rows of one subject as its facts."""
-    subject, facts = None, []
-    for sid, subj, prop, value, value_type, lang, valid_from, valid_to, rank in rows:
-        if subj != subject and facts:
-            yield facts
-            facts = []
-        subject = subj
-        facts.append(Fact(sid, subj, prop, value, value_type, lang, _date(valid_from), _date(valid_to), rank))
-    if facts:
-        yield facts
+    """Consecutive rows of one subject as its facts, for the subjects with a statement of a POINTING property."""
+    subject, found, pointing = None, [], False
+    for row in rows:
+        if row[1] != subject:
+            if pointing:
+                yield [Fact(*r[:6], _date(r[6]), _date(r[7]), r[8]) for r in found]
+            subject, found, pointing = row[1], [], False
+        found.append(row)
+        pointing = pointing or row[2] in POINTING
+    if pointing:
+        yield [Fact(*r[:6], _date(r[6]), _date(r[7]), r[8]) for r in found]
 
 
 def pointing_to(engine: Engine, targets: tuple[str, ...], props: tuple[str, ...]) -> list[tuple]:
