@@ -904,7 +904,9 @@ def livcr_figures(atlas: Atlas, area: str | None = None, lang: str = "nl") -> li
 def _livcr_figures(atlas: Atlas, lang: str) -> list[dict]:
     figures = []  # the measures about the LIVC-R: what points to it (an indexed read), not a scan of a property
     about = {st.subject for st in atlas.by_object.get("body/livcr", ()) if st.prop == "subject"}
-    for mid in atlas.chunked([m for m in atlas.entities_of("Measure") if m in about]):
+    measures = [m for m in atlas.entities_of("Measure") if m in about]
+    atlas.read_names(measures)
+    for mid in atlas.chunked(measures):
         if atlas.first(mid, "subject") != "body/livcr":
             continue
         count = atlas.values(mid, "count")
