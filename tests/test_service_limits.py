@@ -188,3 +188,46 @@ def test_limit_is_reusable_by_other_routes(atlas_db):
         assert refused.status_code == 429 and "text/html" in refused.headers["content-type"]
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert [client.post("/nl/try-other").status_code for _ in range(2)] == [200, 429]
+
+
+def test_log_ins_and_uploads_are_counted_by_every_process_together(db_url):
+    """Two processes on one database (two engines here): the log-in and upload buckets are counted in the
+    database, under keyed hashes (no client address written down); the API's bucket stays in each process."""
+    from sqlalchemy import select
+
+    from policy_atlas import store
+    from policy_atlas.store.schema import rate_hits
+    from policy_atlas.web.limits import RateLimits
+
+    store.upgrade(store.connect(db_url))
+    rates = {"login": "3/minute", "ingest": "1/minute", "api": "2/minute"}
+    one, two = RateLimits(rates, store.connect(db_url)), RateLimits(rates, store.connect(db_url))
+    waits = [limits.retry_after("login", "203.0.113.7") for limits in (one, two, one, two)]
+    assert waits[:3] == [None, None, None] and 1 <= waits[3] <= 60
+    assert one.retry_after("login", "198.51.100.1") is None  # another address has its own window
+    assert two.retry_after("ingest", "203.0.113.7") is None and one.retry_after("ingest", "203.0.113.7") >= 1
+    assert [one.retry_after("api", "203.0.113.7") for _ in range(3)][-1] >= 1
+    assert two.retry_after("api", "203.0.113.7") is None  # in memory: this process has not seen that client
+    with store.connect(db_url).connect() as conn:
+        keys = list(conn.execute(select(rate_hits.c.key)).scalars())
+    assert len(keys) == 5 and all(len(k) == 64 and "203.0.113" not in k for k in keys)
+
+
+def test_an_upload_refused_by_another_worker_is_refused_here(tmp_path, atlas_db):
+    """Two app processes (two apps here) on one database: uploads are counted together, not per process."""
+    from conftest import copy_sqlite
+
+    from sqlalchemy import delete
+
+    from policy_atlas import store
+    from policy_atlas.store.schema import rate_hits
+
+    copy_sqlite(atlas_db.removeprefix("sqlite:///"), tmp_path / "atlas.sqlite")
+    url = f"sqlite:///{tmp_path / 'atlas.sqlite'}"
+    with store.connect(url).begin() as conn:
+        conn.execute(delete(rate_hits))  # the hits earlier tests made on the database this one copies
+    apps = [_app(url, rates={"ingest": "2/minute", "api": "100/minute", "login": "2/minute"}) for _ in range(2)]
+    with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
+        codes = [client.post("/api/ingest", files=[("files", ("a.txt", b"Gent"))]).status_code
+                 for client in (first, second, second, first)]
+        assert codes == [200, 200, 429, 429]

@@ -2,7 +2,7 @@
 Alembic migrations in `migrations/` bring a database to this shape; `metadata` is their target."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, false, text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false, text
 
 SCHEMA_VERSION = "2"
 metadata = MetaData()
@@ -75,6 +75,12 @@ profile_candidates = Table(  # rows derived from the current statements, rewritt
     Column("named", Boolean, nullable=False),
     Column("names", Text, nullable=False),
     Index("ix_profile_candidates_target_prop", "target", "prop"),
+)
+rate_hits = Table(  # log-ins and uploads per client, counted by every process together (web/limits.py)
+    "rate_hits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String, nullable=False, index=True),  # a keyed hash of bucket and client address
+    Column("at", Float, nullable=False),  # seconds since the epoch
 )
 
 

@@ -29,7 +29,7 @@ from ..queries import Atlas
 from ..search import Index, index_of
 from ..version import package_version
 from . import i18n
-from .limits import BodyLimit, RateLimits, client_address
+from .limits import SHARED, BodyLimit, RateLimits, client_address
 from .readers import ReaderPool
 from .rendering import render
 from .serving import PINNED, Caching, HeadAsGet, Observed, PublicURL, access_log
@@ -243,7 +243,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
                   "filters. Add `format=` for CSV, GeoJSON, GraphML, SVG, PNG, JSON-LD, Turtle or N-Triples where a "
                   "page offers it. Errors are `{error, status, problems}`.")
     app.state.atlas, app.state.settings, app.state.readers = state, settings, readers
-    app.state.rate_limits = RateLimits(settings.rates)
+    app.state.rate_limits = RateLimits(settings.rates, state.engine)
     app.state.reader_threads = anyio.CapacityLimiter(2 * settings.ingest_workers + 2)
     app.state.base_url = settings.base_url
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -336,7 +336,11 @@ class Admission:
         request = Request(scope)
         _drop_empty_parameters(request)
         bucket = _rate_bucket(request)
-        wait = bucket and request.app.state.rate_limits.retry_after(bucket, client_address(request))
+        limits, client = request.app.state.rate_limits, client_address(request)
+        if bucket in SHARED:  # counted in the database: off the event loop
+            wait = await anyio.to_thread.run_sync(limits.retry_after, bucket, client)
+        else:
+            wait = bucket and limits.retry_after(bucket, client)
         if not wait:
             return await self.app(scope, receive, send)
         response = _error(request, 429, f"too many requests ({bucket}); try again in {wait} s")

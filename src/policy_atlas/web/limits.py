@@ -1,16 +1,26 @@
 """Bounded work per request: a body limit answered before the body is read, and rate limits per client
-address (`limit(request, bucket)`, for ingest, log-in and the API) answered 429 with Retry-After."""
+address (`limit(request, bucket)`, for ingest, log-in and the API) answered 429 with Retry-After; log-ins and
+uploads are counted in the database, by every process serving it together."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import math
 import time
 
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, MovingWindowSupport, Storage
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from ..store.curation import secret
+from ..store.schema import rate_hits
 
 
 class BodyTooLarge(HTTPException):
@@ -72,19 +82,103 @@ async def _nothing():
     return {"type": "http.disconnect"}
 
 
-class RateLimits:
-    """Moving-window counters per (bucket, client address), in this process's memory."""
+log = logging.getLogger("policy_atlas.limits")
+SHARED = ("login", "ingest")  # buckets counted in the database, by every process together
 
-    def __init__(self, rates: dict[str, str]):
+
+class DatabaseStorage(Storage, MovingWindowSupport):
+    """Moving windows kept in the atlas database (table `rate_hits`), so that every worker process and machine
+    serving one database counts a client's log-ins and uploads together (in memory, N workers would allow N
+    times the rate). A key (bucket and client address) is stored as a keyed hash: no address is written down.
+    A key's hits older than its window go when it is counted again; on PostgreSQL one key's count and insert are
+    serialised by an advisory lock, on SQLite by the write lock the first DELETE takes."""
+
+    STORAGE_SCHEME = ["atlas-database"]
+    base_exceptions = SQLAlchemyError
+
+    def __init__(self, engine: Engine, secret: str):
+        super().__init__()
+        self.engine, self.secret = engine, secret.encode()
+
+    def _key(self, key: str) -> str:
+        return hmac.new(self.secret, key.encode(), hashlib.sha256).hexdigest()
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        now, hashed = time.time(), self._key(key)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": int(hashed[:15], 16)})
+            conn.execute(rate_hits.delete().where(rate_hits.c.key == hashed, rate_hits.c.at <= now - expiry))
+            used = conn.execute(select(func.count()).where(rate_hits.c.key == hashed)).scalar_one()
+            if used + amount > limit:
+                return False
+            conn.execute(rate_hits.insert(), [{"key": hashed, "at": now}] * amount)
+        return True
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        now = time.time()
+        with self.engine.connect() as conn:
+            oldest, count = conn.execute(select(func.min(rate_hits.c.at), func.count()).where(
+                rate_hits.c.key == self._key(key), rate_hits.c.at > now - expiry)).one()
+        return oldest or now, count
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(rate_hits.delete().where(rate_hits.c.key == self._key(key)))
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as conn:
+            return conn.execute(rate_hits.delete()).rowcount
+
+    def check(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(1)).scalar() == 1
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:  # fixed windows: not used (moving windows only)
+        raise NotImplementedError
+
+    def get(self, key: str) -> int:
+        raise NotImplementedError
+
+    def get_expiry(self, key: str) -> float:
+        raise NotImplementedError
+
+
+class RateLimits:
+    """Moving-window counters per (bucket, client address): the SHARED buckets in the database when an engine is
+    given (every process counts together), the others (the API's, asked on every request) in this process's
+    memory."""
+
+    def __init__(self, rates: dict[str, str], engine: Engine | None = None):
         self.rates = {bucket: parse(rate) for bucket, rate in rates.items() if rate not in ("", "0", "off")}
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.engine, self._shared = engine, None
+
+    def _limiter(self, bucket: str) -> MovingWindowRateLimiter:
+        if self.engine is None or bucket not in SHARED:
+            return self.limiter
+        if self._shared is None:
+            with self.engine.begin() as conn:
+                key = secret(conn)
+            self._shared = MovingWindowRateLimiter(DatabaseStorage(self.engine, key))
+        return self._shared
 
     def retry_after(self, bucket: str, client: str, rate: str | None = None) -> int | None:
         """Count one hit; None when allowed, else the seconds until the next one is."""
         item = parse(rate) if rate else self.rates.get(bucket)
-        if item is None or self.limiter.hit(item, bucket, client):
+        if item is None:
             return None
-        reset = self.limiter.get_window_stats(item, bucket, client).reset_time
+        try:
+            return self._wait(self._limiter(bucket), item, bucket, client)
+        except SQLAlchemyError as exc:  # the database cannot be written now (a build holds SQLite's lock): count here
+            log.warning("rate limit %s counted in this process: %s", bucket, str(exc).splitlines()[0])
+            return self._wait(self.limiter, item, bucket, client)
+
+    @staticmethod
+    def _wait(limiter: MovingWindowRateLimiter, item, bucket: str, client: str) -> int | None:
+        if limiter.hit(item, bucket, client):
+            return None
+        reset = limiter.get_window_stats(item, bucket, client).reset_time
         return max(1, math.ceil(reset - time.time()))
 
 
