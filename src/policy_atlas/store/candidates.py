@@ -4,8 +4,8 @@ on which days and where it applies and its subject's names. A profile reads the 
 one indexed query instead of the statements of thousands of subjects (7,800 at 100×).
 
 A row depends on its subject's own current statements alone (`rows_of`), so `append`, the one way current
-statements change, rewrites the rows of the subjects it touched (`refresh`); migration 0008 writes them for a store
-made before. This module says what the rows are; `store.write` writes them."""
+statements change, rewrites the rows of the subjects it touched (`store.write.refresh_candidates`); migration 0008
+writes them for a store made before. This module says what the rows are; `store.write` writes them."""
 from __future__ import annotations
 
 import datetime as dt
