@@ -732,7 +732,7 @@ def _pointing(atlas: Atlas, targets: tuple[str, ...], props: tuple[str, ...]) ->
                     for row in candidates.rows_of(atlas.by_subject.get(st.subject, [])) if row[0] == st.id]
         else:
             rows = candidates.pointing_to(atlas.engine, targets, props)
-            atlas.names.fill({sys.intern(r[3]): r[8] for r in rows})
+            atlas.names.fill({sys.intern(r[3]): sys.intern(r[8]) for r in rows})
         position = {target: i for i, target in enumerate(targets)}
         return [(position[target], sid, subject, prop, dt.date.fromisoformat(first), dt.date.fromisoformat(last),
                  area, bool(named)) for sid, target, prop, subject, first, last, area, named, _ in rows]
