@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from itertools import groupby
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection, Engine
@@ -19,6 +21,7 @@ from .queries import Atlas, level_rule, regions_rule
 from .store import search as tables
 
 DESCRIPTION_PROPS = ("description", "short", "task", "purpose")
+TEXT_PROPS = ("alias", *DESCRIPTION_PROPS)  # read for words; the other properties' values are ids and codes
 HIDDEN_TYPES = ("Respondent",)
 PER_PAGE = 50
 FACETS = ("type", "tier", "region", "government")
@@ -70,16 +73,13 @@ class _Said:
 
     def __init__(self, atlas: Atlas):
         self.types, self._levels, self._regions = atlas.types, {}, {}
-        grouped: dict[str, dict[str, list]] = {}
-        for subject, prop, sid, value, rank, valid_from in tables.said(atlas.engine, READ):
-            grouped.setdefault(subject, {}).setdefault(prop, []).append((sid, value, rank, valid_from))
-        for by_prop in grouped.values():
-            for prop, found in by_prop.items():
-                if len(found) > 1:
-                    found.sort()
-                    found.sort(key=lambda s: (s[2] != "preferred", s[3] or ""))
-                by_prop[prop] = [s[1] for s in found]
-        self._said = grouped
+        self._said: dict[str, dict[str, list]] = {}
+        for (subject, prop), rows in groupby(tables.said(atlas.engine, READ), key=lambda r: (r[0], r[1])):
+            found = [(value, rank != "preferred", valid_from or "") for _, _, value, rank, valid_from in rows]
+            if len(found) > 1:  # in statement order already: sorting is stable
+                found.sort(key=lambda s: (s[1], s[2]))
+            self._said.setdefault(sys.intern(subject), {})[sys.intern(prop)] = \
+                [v if prop in TEXT_PROPS else sys.intern(v) for v, _, _ in found]
 
     def of(self, eid: str) -> dict[str, list]:
         return self._said.get(eid, _NOTHING)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 
 from .model import FuzzyDate
 from .queries import Atlas, paged
@@ -16,24 +17,63 @@ PER_PAGE = 150  # items per page of the timeline; the CSV has every item of the 
 def items(atlas: Atlas, lang: str = "nl", tier: str | None = None, today: dt.date | None = None) -> dict:
     """Every item (of a tier), events folded into what they started, ordered by start; once per atlas version."""
     today = today or dt.date.today()
-    every = atlas.derived(f"timeline.{lang}.{tier}", lambda _: _items(atlas, lang, tier))
+    every = atlas.derived(f"timeline.{lang}.{tier}", lambda _: Items(_items(atlas, lang, tier)))
     return {"tier": tier, "first_year": FIRST_YEAR, "last_year": today.year, "items": every,
-            "event_kinds": sorted({i["kind"] for i in every if i["point"]})}
+            "event_kinds": every.event_kinds}
 
 
 def window(data: dict, year_from: int | None = None, year_to: int | None = None, page: int | None = 1) -> dict:
     """The items that start within [year_from, year_to], PER_PAGE at a time (`page=None`: all of them), with the
     count per start year of the whole selection and of every item, so the page says what it left out."""
     every = data["items"]
-    chosen = [i for i in every if (year_from is None or int(i["x0"]) >= year_from)
-              and (year_to is None or int(i["x0"]) <= year_to)]
+    starts = every.starts() if isinstance(every, Items) else [int(i["x0"]) for i in every]
+    chosen = [k for k, year in enumerate(starts) if (year_from is None or year >= year_from)
+              and (year_to is None or year <= year_to)]
     per_year: dict[int, int] = {}
-    for i in every:
-        per_year[int(i["x0"])] = per_year.get(int(i["x0"]), 0) + 1
+    for year in starts:
+        per_year[year] = per_year.get(year, 0) + 1
     shown, where = paged(chosen, PER_PAGE, page or 1)
-    return {**data, "items": chosen if page is None else shown, "year_from": year_from, "year_to": year_to,
-            "count": len(chosen), "total": len(every), "page": page, "pages": where["pages"], "per_page": PER_PAGE,
-            "per_year": [{"year": y, "count": n} for y, n in sorted(per_year.items())]}
+    return {**data, "items": [every[k] for k in (chosen if page is None else shown)], "year_from": year_from,
+            "year_to": year_to, "count": len(chosen), "total": len(every), "page": page, "pages": where["pages"],
+            "per_page": PER_PAGE, "per_year": [{"year": y, "count": n} for y, n in sorted(per_year.items())]}
+
+
+_KEYS = ("id", "type", "label", "label_lang", "tier", "start", "end", "point", "open_end", "x0", "x1", "events")
+_X0, _POINT, _EVENTS, _KIND = _KEYS.index("x0"), _KEYS.index("point"), _KEYS.index("events"), len(_KEYS)
+
+
+class Items(Sequence):
+    """A timeline's items, each kept as one tuple of its values (a dict per item cost ~1 kB, kept per version,
+    language and tier: ~10 MB at 100×) and given back as the dict it was: keys in `_KEYS` order, then an event's
+    `kind`."""
+
+    def __init__(self, every: list[dict]):
+        self._rows = [(*(tuple(i[k]) if k == "events" else i[k] for k in _KEYS), *([i["kind"]] if i["point"] else []))
+                      for i in every]
+        self.event_kinds = sorted({row[_KIND] for row in self._rows if row[_POINT]})
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [_item(row) for row in self._rows[k]]
+        return _item(self._rows[k])
+
+    def __iter__(self) -> Iterator[dict]:
+        return map(_item, self._rows)
+
+    def starts(self) -> list[int]:
+        """Each item's start year."""
+        return [int(row[_X0]) for row in self._rows]
+
+
+def _item(row: tuple) -> dict:
+    item = dict(zip(_KEYS, row))
+    item["events"] = list(row[_EVENTS])
+    if row[_POINT]:
+        item["kind"] = row[_KIND]
+    return item
 
 
 def _items(atlas: Atlas, lang: str, tier: str | None) -> list[dict]:
