@@ -25,8 +25,8 @@ def items(atlas: Atlas, lang: str = "nl", tier: str | None = None, today: dt.dat
 def window(data: dict, year_from: int | None = None, year_to: int | None = None, page: int | None = 1) -> dict:
     """The items that start within [year_from, year_to], PER_PAGE at a time (`page=None`: all of them), with the
     count per start year of the whole selection and of every item, so the page says what it left out."""
-    every = data["items"]
-    starts = every.starts() if isinstance(every, Items) else [int(i["x0"]) for i in every]
+    every: Items = data["items"]
+    starts = every.starts()
     chosen = [k for k, year in enumerate(starts) if (year_from is None or year >= year_from)
               and (year_to is None or year <= year_to)]
     per_year: dict[int, int] = {}
