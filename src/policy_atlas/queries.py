@@ -839,6 +839,13 @@ def shown_currency(atlas: Atlas, data: dict) -> dict:
     return {"latest_year": latest, "open_items": sum(1 for i in items if i["status"] == "open")}
 
 
+def _found_on(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date,
+              lang: str) -> tuple[dict[str, list[Found]], dict[str, list[Found]]]:
+    """A profile's items on two days, the competent governments worked out once."""
+    govs = competent_governments(atlas, mun)
+    return profile_found(atlas, mun, first, lang, govs), profile_found(atlas, mun, second, lang, govs)
+
+
 def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date, lang: str = "nl",
             today: dt.date | None = None, limit: int | None = PAGE_SIZE) -> list[dict]:
     """Two days side by side. Whole sections are compared on what identifies an item (entity, and predecessor
@@ -846,8 +853,7 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
     on the first day, only on the second and on both; then the first `limit` rows (those that differ first,
     each group by label) with their details and whether they applied on each day."""
     today = today or dt.date.today()
-    govs = competent_governments(atlas, mun)
-    a, b = profile_found(atlas, mun, first, lang, govs), profile_found(atlas, mun, second, lang, govs)
+    a, b = _found_on(atlas, mun, first, second, lang)
     out = []
     for section in PROFILE_LISTS:
         left, right = {f.key: f for f in a[section]}, {f.key: f for f in b[section]}
@@ -856,8 +862,9 @@ def compare(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: dt.date
             continue
         keys = sorted(found, key=lambda k: (k in left and k in right, found[k].label.casefold(), k[1] or ""))
         _prefetch(atlas, [found[k].eid for k in keys[:limit]])
-        rows = [{**_item(atlas, f.eid, lang, f.reason, _statement_of(atlas, f), first if k in left else second, today, f.via, f.label),
-                 "first": k in left, "second": k in right} for k in keys[:limit] for f in [found[k]]]
+        rows = [{**_item(atlas, f.eid, lang, f.reason, _statement_of(atlas, f), first if k in left else second, today,
+                         f.via, f.label), "first": k in left, "second": k in right}
+                for k in keys[:limit] for f in [found[k]]]
         both = sum(1 for k in left if k in right)
         out.append({"list": section, "rows": rows, "total": len(keys), "both": both,
                     "only_first": len(left) - both, "only_second": len(right) - both})
@@ -871,8 +878,7 @@ def compare_groups(atlas: Atlas, mun: gaz.Municipality, first: dt.date, second: 
     second (each entity once, in the profile's order), the first `limit` of each group with their details
     (an item of the first day's profile, or of the second's for `only_second`) and each group's total."""
     today = today or dt.date.today()
-    govs = competent_governments(atlas, mun)
-    a, b = profile_found(atlas, mun, first, lang, govs), profile_found(atlas, mun, second, lang, govs)
+    a, b = _found_on(atlas, mun, first, second, lang)
     out = []
     for section in sections:
         left, right = {f.eid: f for f in a[section]}, {f.eid: f for f in b[section]}
