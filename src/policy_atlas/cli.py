@@ -52,8 +52,8 @@ def _version(show: bool) -> None:
 
 
 @app.callback()
-def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                      help="Print the version and exit.")) -> None:
+def options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                         help="Print the version and exit.")) -> None:
     pass
 
 
@@ -590,11 +590,10 @@ def main() -> None:
     except SystemExit as done:
         if not LEAVE_AT_ONCE or done.code not in (None, 0):
             raise
-    if not LEAVE_AT_ONCE:
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    if LEAVE_AT_ONCE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Bounded work per request: a body limit answered before the body is read, and rate limits per client
-address (`limit(request, bucket)`, for ingest, log-in and the API) answered 429 with Retry-After; log-ins and
-uploads are counted in the database, by every process serving it together."""
+address (`limit(request, bucket)`, for ingest, log-in and the API) answered 429 with Retry-After; uploads and
+the `login` bucket are counted in the database, by every process serving it together (the log-in form itself
+refuses from the audit log's failed attempts: `web.security.login_allowed`)."""
 from __future__ import annotations
 
 import hashlib
@@ -88,7 +89,7 @@ SHARED = ("login", "ingest")  # buckets counted in the database, by every proces
 
 class DatabaseStorage(Storage, MovingWindowSupport):
     """Moving windows kept in the atlas database (table `rate_hits`), so that every worker process and machine
-    serving one database counts a client's log-ins and uploads together (in memory, N workers would allow N
+    serving one database counts a client's uploads (and `login` bucket) together (in memory, N workers would allow N
     times the rate). A key (bucket and client address) is stored as a keyed hash: no address is written down.
     A key's hits older than its window go when it is counted again; on PostgreSQL one key's count and insert are
     serialised by an advisory lock, on SQLite by the write lock the first DELETE takes."""
